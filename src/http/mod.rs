@@ -1,0 +1,217 @@
+//! The one HTTP layer. It owns the reqwest client (one, reused: keep-alive), the token
+//! (`auth.rs`), retries (`retry.rs`) and offset paging (`paging.rs`). Streams ask for JSON
+//! by path segments and never see reqwest, URLs or tokens.
+//!
+//! Retries: 429, 408, 5xx, connection errors, timeouts and non-JSON 2xx bodies are retried
+//! with exponential backoff and jitter, honouring `Retry-After`; a 401 on a data call gets
+//! one new token and one more try (client-credentials tokens cannot be refreshed, and a
+//! revoked or expired one only shows as a 401).
+
+mod auth;
+mod paging;
+mod retry;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::blocking::{Client as Reqwest, RequestBuilder, Response};
+use reqwest::{StatusCode, Url};
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+pub use paging::Pager;
+pub use retry::RetryPolicy;
+
+pub struct Client {
+    http: Reqwest,
+    base: Url,
+    auth: auth::TokenSource,
+    retry: RetryPolicy,
+    page_size: usize,
+    requests: AtomicU64,
+}
+
+impl Client {
+    pub fn new(config: &Config) -> Result<Client> {
+        let http = Reqwest::builder()
+            .timeout(Duration::from_secs(config.request_timeout_seconds))
+            .connect_timeout(Duration::from_secs(config.request_timeout_seconds.min(30)))
+            .user_agent(concat!("source-keycloak/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))?;
+        let base = Url::parse(&config.server_url)
+            .map_err(|_| Error::Config("config field `server_url` is not a valid URL".into()))?;
+        Ok(Client {
+            http,
+            base,
+            auth: auth::TokenSource::new(config),
+            retry: RetryPolicy::new(config.max_retries),
+            page_size: config.page_size,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    pub fn page_size(&self) -> usize {
+        self.page_size
+    }
+
+    /// HTTP requests sent so far (data and token requests, retries included).
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// `{server_url}/{segments...}`, each segment percent-encoded.
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// Makes sure a token can be had: the credentials check of `check` and `read`.
+    pub fn authenticate(&self) -> Result<()> {
+        self.auth.token(self).map(|_| ())
+    }
+
+    /// GET `{server_url}/admin/realms/{realm}/{segments...}?{query}` as JSON.
+    pub fn get_admin(
+        &self,
+        realm: &str,
+        segments: &[&str],
+        query: &[(&str, String)],
+    ) -> Result<Value> {
+        let mut all = vec!["admin", "realms", realm];
+        all.extend_from_slice(segments);
+        let url = self.url(&all);
+        let path = url.path().to_string();
+        let get = |token: &str| self.http.get(url.clone()).bearer_auth(token).query(query);
+        self.retry.run(|| {
+            let token = self.auth.token(self)?;
+            match self.send(get(&token), &path) {
+                Err(Error::Http { status: 401, .. }) => {
+                    // Revoked or expired early: one new token, one more try; a second 401
+                    // is final (the client lost its access).
+                    self.auth.invalidate(&token);
+                    let token = self.auth.token(self)?;
+                    self.send(get(&token), &path)
+                }
+                other => other,
+            }
+        })
+    }
+
+    /// Paged GET: `first`/`max` offsets with an explicit `max` on every request.
+    pub fn pages<'a>(
+        &'a self,
+        realm: &'a str,
+        segments: Vec<String>,
+        query: Vec<(&'static str, String)>,
+    ) -> Pager<'a> {
+        Pager::new(self, realm, segments, query, self.page_size)
+    }
+
+    /// Sends one request and turns the answer into JSON or a typed error.
+    fn send(&self, request: RequestBuilder, path: &str) -> Result<Value> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = request.send().map_err(|e| transport_error(path, &e))?;
+        read_json(response, path)
+    }
+
+    /// Sends one request and returns status and the raw body, for callers that interpret
+    /// error answers themselves (the token endpoint, URL probing).
+    fn send_raw(&self, request: RequestBuilder, path: &str) -> Result<(StatusCode, String)> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = request.send().map_err(|e| transport_error(path, &e))?;
+        let status = response.status();
+        let body = response.text().map_err(|e| transport_error(path, &e))?;
+        Ok((status, body))
+    }
+}
+
+fn header(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn read_json(response: Response, path: &str) -> Result<Value> {
+    let status = response.status();
+    let retry_after = header(&response, "retry-after");
+    let body = response.text().map_err(|e| transport_error(path, &e))?;
+    if !status.is_success() {
+        return Err(Error::Http {
+            status: status.as_u16(),
+            path: path.to_string(),
+            detail: keycloak_detail(&body),
+            retry_after: retry_after.as_deref().and_then(retry::parse_retry_after),
+        });
+    }
+    serde_json::from_str(&body).map_err(|e| Error::BadResponse {
+        path: path.to_string(),
+        detail: describe_bad_body(&body, &e),
+    })
+}
+
+/// What went wrong with a body, without echoing it (it may be large or sensitive).
+fn describe_bad_body(body: &str, e: &serde_json::Error) -> String {
+    let start = body.trim_start();
+    if start.starts_with('<') {
+        "got an HTML page".to_string()
+    } else if e.is_eof() {
+        format!("the body ends early, after {} bytes", body.len())
+    } else {
+        format!("invalid JSON at line {} column {}", e.line(), e.column())
+    }
+}
+
+/// Keycloak's own explanation from an error body: `errorMessage`, `error_description`
+/// or `error`; anything else is summarised, not echoed.
+pub(crate) fn keycloak_detail(body: &str) -> String {
+    let Ok(value) = serde_json::from_str::<Value>(body) else {
+        return if body.trim().is_empty() {
+            String::new()
+        } else {
+            "the error body is not JSON".to_string()
+        };
+    };
+    let field = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
+    let mut parts: Vec<String> = Vec::new();
+    for key in ["error", "error_description", "errorMessage"] {
+        if let Some(text) = field(key) {
+            let text: String = text.chars().take(300).collect();
+            if !parts.contains(&text) {
+                parts.push(text);
+            }
+        }
+    }
+    parts.join(": ")
+}
+
+fn transport_error(path: &str, e: &reqwest::Error) -> Error {
+    // reqwest's Display includes the URL; ours carry only the path, and the cause chain.
+    let mut detail = if e.is_timeout() {
+        "the request timed out (see request_timeout_seconds)".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the answer".to_string()
+    } else {
+        "the request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Error::Transport {
+        path: path.to_string(),
+        detail,
+    }
+}

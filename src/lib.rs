@@ -1,0 +1,62 @@
+//! source-keycloak: an Airbyte source that copies a Keycloak realm's identity data.
+//!
+//! A record's way: `commands::read` walks the configured streams of the table in
+//! `streams` → a stream asks `http::Client` for pages (token, retries, paging) → the stream
+//! shapes each item (adds `realm`, drops caller-specific fields; `secrets` strips
+//! credentials) → `output::Output` writes RECORD lines, then STATE after the stream.
+
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod output;
+pub mod protocol;
+pub mod secrets;
+pub mod state;
+pub mod streams;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use cli::Command;
+use commands::Outcome;
+use error::Error;
+use output::Output;
+
+/// Runs one command against `stdout`, maps the result to an exit code. Errors become a
+/// TRACE ERROR with their failure type; a closed stdout ends quietly with success.
+pub fn run(command: Command, stdout: impl Write) -> ExitCode {
+    let mut out = Output::new(stdout);
+    let result = match &command {
+        Command::Spec => commands::spec(&mut out),
+        Command::Check { config } => commands::check(config, &mut out),
+        Command::Discover { config } => commands::discover(config, &mut out),
+        Command::Read {
+            config,
+            catalog,
+            state,
+        } => commands::read(
+            &commands::ReadArgs {
+                config,
+                catalog,
+                state: state.as_deref(),
+            },
+            &mut out,
+        ),
+    };
+    let code = match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::StreamsFailed) => ExitCode::FAILURE,
+        Err(Error::BrokenPipe) => return ExitCode::SUCCESS,
+        Err(e) => match out.error(&e, None) {
+            Err(Error::BrokenPipe) => return ExitCode::SUCCESS,
+            _ => ExitCode::FAILURE,
+        },
+    };
+    match out.flush() {
+        Ok(()) | Err(Error::BrokenPipe) => code,
+        Err(_) => ExitCode::FAILURE,
+    }
+}
