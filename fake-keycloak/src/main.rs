@@ -1,0 +1,114 @@
+//! Command-line entry point: starts the sample fake Keycloak with the given
+//! overrides, prints one JSON line saying how to connect, then serves until
+//! killed.
+
+use fake_keycloak::{
+    FakeConfig, FakeKeycloak, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, sample_realm,
+};
+use std::io::Write;
+use std::str::FromStr;
+
+const USAGE: &str = "\
+Usage: fake-keycloak [OPTIONS]
+
+Serves a fake Keycloak (token endpoint + Admin REST API) on 127.0.0.1 and
+prints one JSON line: {\"base_url\",\"realm\",\"client_id\",\"client_secret\"}.
+
+Options:
+  --port N               port to bind (default 0 = any free port)
+  --users N              users in the sample realm (default 300)
+  --realm NAME           realm name (default acme)
+  --legacy-groups        Keycloak 22-style groups (nested subGroups, no /children)
+  --relative-path PATH   e.g. /auth (default none)
+  --token-lifetime SECS  token lifetime (default 300)
+  -h, --help             print this help
+";
+
+struct Args {
+    port: u16,
+    users: usize,
+    realm: String,
+    legacy_groups: bool,
+    relative_path: String,
+    token_lifetime: u64,
+}
+
+fn value<T: FromStr>(flag: &str, next: Option<String>) -> Result<T, String> {
+    let raw = next.ok_or_else(|| format!("{flag} needs a value"))?;
+    raw.parse()
+        .map_err(|_| format!("invalid value for {flag}: {raw:?}"))
+}
+
+/// `Ok(None)` means help was asked for.
+fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut args = Args {
+        port: 0,
+        users: 300,
+        realm: "acme".into(),
+        legacy_groups: false,
+        relative_path: String::new(),
+        token_lifetime: 300,
+    };
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut next = || inline.clone().or_else(|| it.next());
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--port" => args.port = value(&flag, next())?,
+            "--users" => args.users = value(&flag, next())?,
+            "--realm" => args.realm = value(&flag, next())?,
+            "--legacy-groups" => args.legacy_groups = true,
+            "--relative-path" => args.relative_path = value(&flag, next())?,
+            "--token-lifetime" => args.token_lifetime = value(&flag, next())?,
+            other => return Err(format!("unknown argument: {other}")),
+        }
+    }
+    Ok(Some(args))
+}
+
+fn config(args: &Args) -> FakeConfig {
+    let mut config = FakeConfig::sample();
+    config.realms = vec![sample_realm(&args.realm, args.users)];
+    for client in &mut config.clients {
+        client.realm = args.realm.clone();
+    }
+    config.port = args.port;
+    config.legacy_groups = args.legacy_groups;
+    config.relative_path = args.relative_path.clone();
+    config.token_lifetime_secs = args.token_lifetime;
+    config
+}
+
+fn main() {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            print!("{USAGE}");
+            return;
+        }
+        Err(e) => {
+            eprintln!("fake-keycloak: {e}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let fake = match FakeKeycloak::try_start(config(&args)) {
+        Ok(fake) => fake,
+        Err(e) => {
+            eprintln!("fake-keycloak: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let line = serde_json::json!({
+        "base_url": fake.base_url(), "realm": args.realm,
+        "client_id": SAMPLE_CLIENT_ID, "client_secret": SAMPLE_CLIENT_SECRET,
+    });
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+    loop {
+        std::thread::park();
+    }
+}

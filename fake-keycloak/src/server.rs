@@ -1,0 +1,208 @@
+//! The listener and its connections: binding, the accept loop, one thread per
+//! keep-alive connection, fault injection around each request, request
+//! logging (before the response is written), and shutdown.
+
+use crate::api::{self, Ctx};
+use crate::auth;
+use crate::config::FakeConfig;
+use crate::faults::{self, Fault};
+use crate::http::{self, ReadOutcome, Request, Response};
+use crate::realm::sync_client;
+use crate::state::{LoggedRequest, Shared, World, lock, read};
+use std::io::{self, BufReader};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+/// Binds, builds the shared state, and starts the accept thread.
+pub(crate) fn start(config: FakeConfig) -> io::Result<(Arc<Shared>, u16, JoinHandle<()>)> {
+    let listener = TcpListener::bind(("127.0.0.1", config.port))?;
+    let port = listener.local_addr()?.port();
+    let shared = Arc::new(Shared::new(world(config, port)));
+    let accept_shared = Arc::clone(&shared);
+    let handle = thread::Builder::new()
+        .name(format!("fake-keycloak-{port}"))
+        .spawn(move || accept_loop(&accept_shared, &listener))?;
+    Ok((shared, port, handle))
+}
+
+/// "", "/auth", "auth/" → "", "/auth", "/auth".
+fn normalize_relative(path: &str) -> String {
+    let trimmed = path.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}
+
+fn world(config: FakeConfig, port: u16) -> World {
+    let relative_path = normalize_relative(&config.relative_path);
+    let mut realms = config.realms;
+    for sc in &config.clients {
+        if let Some(realm) = realms.iter_mut().find(|r| r.name == sc.realm) {
+            sync_client(realm, sc);
+        }
+    }
+    World {
+        realms,
+        clients: config.clients,
+        legacy_groups: config.legacy_groups,
+        token_lifetime_secs: config.token_lifetime_secs,
+        base_url: format!("http://127.0.0.1:{port}{relative_path}"),
+        relative_path,
+    }
+}
+
+/// Wakes the accept loop (blocked in accept) so it can see the stop flag.
+pub(crate) fn wake(port: u16) {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
+}
+
+fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
+    for conn in listener.incoming() {
+        if shared.stopping() {
+            break;
+        }
+        let Ok(stream) = conn else {
+            thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let id = shared.register(&stream);
+        let conn_shared = Arc::clone(shared);
+        let spawned = thread::Builder::new().spawn(move || {
+            serve_connection(&conn_shared, stream);
+            conn_shared.unregister(id);
+        });
+        match spawned {
+            Ok(handle) => shared.keep_handle(handle),
+            Err(_) => shared.unregister(id),
+        }
+    }
+}
+
+fn serve_connection(shared: &Shared, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut writer = stream;
+    while !shared.stopping() {
+        let req = match http::read_request(&mut reader, &mut writer) {
+            ReadOutcome::Request(req) => req,
+            ReadOutcome::Closed => break,
+            ReadOutcome::Bad(message) => {
+                let _ =
+                    http::write_response(&mut writer, &Response::error(400, message), false, false);
+                break;
+            }
+        };
+        match serve_one(shared, &req, &mut writer) {
+            Ok(true) if req.keep_alive => {}
+            _ => break,
+        }
+    }
+    let _ = writer.shutdown(Shutdown::Both);
+}
+
+/// How one request is answered.
+struct Plan {
+    response: Response,
+    authorized: bool,
+    truncate: bool,
+    /// Close without answering.
+    reset: bool,
+}
+
+/// Serves one request; `Ok(false)` means the connection must be closed.
+fn serve_one(shared: &Shared, req: &Request, w: &mut TcpStream) -> io::Result<bool> {
+    let fault = faults::take(&mut lock(&shared.faults), &req.method, &req.target);
+    let plan = plan(shared, req, fault);
+    shared.log(LoggedRequest {
+        method: req.method.clone(),
+        path: req.path.clone(),
+        query: req.query.clone(),
+        status: if plan.reset { 0 } else { plan.response.status },
+        authorized: plan.authorized,
+    });
+    if plan.reset {
+        return Ok(false);
+    }
+    http::write_response(w, &plan.response, req.keep_alive, plan.truncate)?;
+    Ok(!plan.truncate)
+}
+
+fn plan(shared: &Shared, req: &Request, fault: Option<Fault>) -> Plan {
+    let canned = match fault {
+        None => return serve_normally(shared, req, false, false),
+        Some(Fault::Delay(d)) => {
+            shared.sleep(d);
+            return serve_normally(shared, req, false, false);
+        }
+        Some(Fault::TruncatedBody) => return serve_normally(shared, req, false, true),
+        Some(Fault::RepeatFirstPage) => return serve_normally(shared, req, true, false),
+        Some(Fault::ResetBeforeBody) => None,
+        Some(Fault::Unauthorized) => Some(api::unauthorized()),
+        Some(Fault::Html200) => {
+            let body = b"<html><body>Bad gateway</body></html>".to_vec();
+            Some(Response::new(200, "text/html", body))
+        }
+        Some(Fault::Status {
+            code,
+            headers,
+            body,
+        }) => Some(status_response(code, headers, body)),
+    };
+    Plan {
+        authorized: auth::valid_bearer(&shared.tokens, req).is_some(),
+        reset: canned.is_none(),
+        response: canned.unwrap_or_else(|| Response::new(0, "", Vec::new())),
+        truncate: false,
+    }
+}
+
+fn serve_normally(shared: &Shared, req: &Request, repeat_first: bool, truncate: bool) -> Plan {
+    let world = read(&shared.world);
+    let ctx = Ctx {
+        world: &world,
+        tokens: &shared.tokens,
+        req,
+        repeat_first,
+    };
+    let out = api::dispatch(&ctx);
+    Plan {
+        response: out.response,
+        authorized: out.authorized,
+        truncate,
+        reset: false,
+    }
+}
+
+/// Fault::Status: Content-Type defaults to JSON unless the rule sets one.
+fn status_response(code: u16, headers: Vec<(String, String)>, body: String) -> Response {
+    let has_type = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+    let mut resp = Response::new(code, "application/json", body.into_bytes());
+    if has_type {
+        resp.headers.clear();
+    }
+    resp.headers.extend(headers);
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_are_normalized() {
+        assert_eq!(normalize_relative(""), "");
+        assert_eq!(normalize_relative("/"), "");
+        assert_eq!(normalize_relative("auth/"), "/auth");
+        assert_eq!(normalize_relative("/auth"), "/auth");
+    }
+}

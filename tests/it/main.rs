@@ -1,0 +1,10 @@
+//! The connector's tests against a local fake Keycloak, in one test binary (one link,
+//! shared support code), organised by concern.
+
+mod support;
+
+mod auth;
+mod check;
+mod cli;
+mod faults;
+mod read;

@@ -1,0 +1,228 @@
+//! `read` against the sample realm: exact record sets per stream, records valid against
+//! their schemas with every field declared, message order, paging.
+
+use std::collections::BTreeSet;
+
+use fake_keycloak::FakeKeycloak;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+fn ids(values: &[Value]) -> BTreeSet<Vec<String>> {
+    values.iter().map(|v| vec![key_part(&v["id"])]).collect()
+}
+
+/// Ground truth from the fake's data, per stream, as primary-key tuples.
+fn truth(fake: &FakeKeycloak, stream: &str) -> BTreeSet<Vec<String>> {
+    fake.with_realm_mut(REALM, |r| match stream {
+        "users" => ids(&r.users),
+        "groups" => ids(&r.groups),
+        "realm_roles" => ids(&r.roles),
+        "clients" => ids(&r.clients),
+        "group_members" => r
+            .members
+            .iter()
+            .map(|(g, u)| vec![g.clone(), u.clone()])
+            .collect(),
+        other => panic!("no ground truth for stream {other}"),
+    })
+    .expect("realm exists")
+}
+
+fn pk(stream: &str) -> &'static [&'static str] {
+    if stream == "group_members" {
+        &["group_id", "user_id"]
+    } else {
+        &["id"]
+    }
+}
+
+const ALL: [&str; 5] = ["users", "groups", "group_members", "realm_roles", "clients"];
+
+#[test]
+fn every_stream_equals_the_ground_truth() {
+    let fake = start_sample();
+    let run = read(&fake, &[], json!({}));
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(run.errors().is_empty());
+    assert!(run.stderr.is_empty(), "nothing but protocol on the way: {}", run.stderr);
+    for stream in ALL {
+        assert_eq!(
+            run.keys(stream, pk(stream)),
+            truth(&fake, stream),
+            "{stream}"
+        );
+        for record in run.records(stream) {
+            assert_eq!(record["realm"], REALM);
+        }
+    }
+    // The fixture really crosses page boundaries: many users, a group of 150 members.
+    assert!(run.records("users").len() > 250);
+    let everyone = fake
+        .with_realm_mut(REALM, |r| {
+            let id = r.groups.iter().find(|g| g["name"] == "everyone").unwrap()["id"].clone();
+            r.members.iter().filter(|(g, _)| *g == id).count()
+        })
+        .unwrap();
+    assert!(everyone > 100, "a group with more than one page of members");
+}
+
+#[test]
+fn records_validate_and_declare_every_field() {
+    let fake = start_sample();
+    let run = read(&fake, &[], json!({}));
+    for (stream, schema) in schemas() {
+        let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
+        let declared = schema["properties"].as_object().unwrap();
+        for record in run.records(&stream) {
+            if let Err(e) = validator.validate(record) {
+                panic!("{stream} record invalid: {e}: {record}");
+            }
+            for field in record.as_object().unwrap().keys() {
+                assert!(
+                    declared.contains_key(field),
+                    "{stream}.{field} not in schema"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn message_order_per_stream() {
+    let fake = start_sample();
+    let run = read(&fake, &[], json!({}));
+    for stream in ALL {
+        assert_eq!(
+            run.statuses(stream),
+            ["STARTED", "RUNNING", "COMPLETE"],
+            "{stream}"
+        );
+        let states = run.states(stream);
+        assert_eq!(states.len(), 1, "{stream}");
+        assert_eq!(states[0].kind, "STREAM");
+        assert_eq!(
+            states[0].source_stats.record_count as usize,
+            run.records(stream).len()
+        );
+        // The state comes after the stream's last record.
+        let last_record = run
+            .messages
+            .iter()
+            .rposition(|m| matches!(m, Msg::RECORD { record } if record.stream == stream))
+            .unwrap();
+        let state = run
+            .messages
+            .iter()
+            .position(|m| matches!(m, Msg::STATE { state } if state.stream.stream_descriptor.name == stream))
+            .unwrap();
+        assert!(state > last_record, "{stream}: state before records");
+    }
+}
+
+#[test]
+fn clients_never_carry_secrets() {
+    let fake = start_sample();
+    let run = read(&fake, &["clients"], json!({}));
+    let billing = run
+        .records("clients")
+        .into_iter()
+        .find(|c| c["clientId"] == "billing-app")
+        .expect("billing-app");
+    assert!(billing.get("secret").is_none());
+    assert!(billing.get("registrationAccessToken").is_none());
+    let attributes = billing["attributes"].as_object().unwrap();
+    assert!(
+        attributes
+            .keys()
+            .all(|k| !k.contains("secret") && !k.contains("private"))
+    );
+    assert_eq!(
+        attributes["post.logout.redirect.uris"], "+",
+        "other attributes kept"
+    );
+}
+
+#[test]
+fn groups_carry_parent_and_path_in_both_tree_shapes() {
+    let fake = start_sample();
+    let modern = read(&fake, &["groups", "group_members"], json!({"page_size": 2}));
+    fake.set_groups_legacy(true);
+    let legacy = read(&fake, &["groups", "group_members"], json!({"page_size": 2}));
+    assert_eq!(modern.code, Some(0));
+    assert_eq!(legacy.code, Some(0), "{}", legacy.stdout);
+    for stream in ["groups", "group_members"] {
+        assert_eq!(
+            modern.keys(stream, pk(stream)),
+            truth(&fake, stream),
+            "{stream} modern"
+        );
+        assert_eq!(
+            legacy.keys(stream, pk(stream)),
+            truth(&fake, stream),
+            "{stream} legacy"
+        );
+    }
+    let expected: BTreeSet<(String, String, String)> = fake
+        .with_realm_mut(REALM, |r| {
+            r.groups
+                .iter()
+                .map(|g| {
+                    (
+                        key_part(&g["id"]),
+                        g["parentId"].to_string(),
+                        g["path"].to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap();
+    for run in [&modern, &legacy] {
+        let got: BTreeSet<(String, String, String)> = run
+            .records("groups")
+            .iter()
+            .map(|g| {
+                (
+                    key_part(&g["id"]),
+                    g["parentId"].to_string(),
+                    g["path"].to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(got, expected);
+        assert!(
+            run.records("groups")
+                .iter()
+                .all(|g| g.get("subGroups").is_none())
+        );
+    }
+    let depth = expected
+        .iter()
+        .map(|(_, _, p)| p.matches('/').count())
+        .max();
+    assert_eq!(depth, Some(3), "the fixture is three levels deep");
+}
+
+#[test]
+fn every_admin_request_sends_an_explicit_max() {
+    let fake = start_sample();
+    let run = read(&fake, &[], json!({"page_size": 37}));
+    assert_eq!(run.code, Some(0));
+    let admin: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/admin/realms/"))
+        .collect();
+    assert!(admin.len() > 10);
+    for request in admin {
+        let max = request.query.iter().find(|(k, _)| k == "max");
+        assert_eq!(
+            max.map(|(_, v)| v.as_str()),
+            Some("37"),
+            "{} {:?}",
+            request.path,
+            request.query
+        );
+    }
+    assert_eq!(run.keys("users", &["id"]), truth(&fake, "users"));
+}

@@ -1,0 +1,376 @@
+//! Test support: runs the connector binary, parses every stdout line back into strict
+//! protocol types (unknown fields are errors), and asserts that no secret of the fake
+//! realm or any token ever appears in stdout or stderr.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use fake_keycloak::{FakeConfig, FakeKeycloak};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub const CLIENT_ID: &str = "source-keycloak";
+pub const SECRET: &str = "fake-secret-9f8e7d6c5b4a";
+pub const REALM: &str = "acme";
+
+/// Every secret the sample realm holds: none may ever be printed.
+pub const SECRETS: &[&str] = &[
+    SECRET,
+    "fake-secret-noroles-1",
+    "fake-secret-noclients-2",
+    "fake-secret-nosa-3",
+    "billing-secret-Zx81",
+];
+
+#[derive(Deserialize, Debug)]
+#[serde(tag = "type", deny_unknown_fields)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
+pub enum Msg {
+    RECORD {
+        record: Rec,
+    },
+    STATE {
+        state: StateMsg,
+    },
+    LOG {
+        log: LogMsg,
+    },
+    TRACE {
+        trace: TraceMsg,
+    },
+    SPEC {
+        spec: Value,
+    },
+    CONNECTION_STATUS {
+        #[serde(rename = "connectionStatus")]
+        connection_status: ConnStatus,
+    },
+    CATALOG {
+        catalog: Value,
+    },
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct Rec {
+    pub stream: String,
+    pub data: Value,
+    pub emitted_at: u64,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct StateMsg {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub stream: StreamState,
+    #[serde(rename = "sourceStats")]
+    pub source_stats: SourceStats,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct StreamState {
+    pub stream_descriptor: Descriptor,
+    pub stream_state: Value,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct SourceStats {
+    #[serde(rename = "recordCount")]
+    pub record_count: f64,
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Descriptor {
+    pub name: String,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct LogMsg {
+    pub level: String,
+    pub message: String,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct TraceMsg {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub emitted_at: f64,
+    pub error: Option<TraceError>,
+    pub stream_status: Option<StreamStatus>,
+    pub estimate: Option<Value>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct TraceError {
+    pub message: String,
+    pub internal_message: Option<String>,
+    pub failure_type: String,
+    pub stream_descriptor: Option<Descriptor>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct StreamStatus {
+    pub stream_descriptor: Descriptor,
+    pub status: String,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // parsed for strictness; not every field is asserted
+pub struct ConnStatus {
+    pub status: String,
+    pub message: Option<String>,
+}
+
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub messages: Vec<Msg>,
+}
+
+impl Run {
+    pub fn records(&self, stream: &str) -> Vec<&Value> {
+        self.messages
+            .iter()
+            .filter_map(|m| match m {
+                Msg::RECORD { record } if record.stream == stream => Some(&record.data),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Primary-key tuples of a stream's records, as strings; panics on a duplicate.
+    pub fn keys(&self, stream: &str, pk: &[&str]) -> BTreeSet<Vec<String>> {
+        let mut keys = BTreeSet::new();
+        for r in self.records(stream) {
+            let key: Vec<String> = pk.iter().map(|k| key_part(&r[*k])).collect();
+            assert!(
+                keys.insert(key.clone()),
+                "duplicate {stream} record {key:?}"
+            );
+        }
+        keys
+    }
+
+    pub fn errors(&self) -> Vec<&TraceError> {
+        self.messages
+            .iter()
+            .filter_map(|m| match m {
+                Msg::TRACE { trace } => trace.error.as_ref(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn statuses(&self, stream: &str) -> Vec<&str> {
+        self.messages
+            .iter()
+            .filter_map(|m| match m {
+                Msg::TRACE { trace } => trace.stream_status.as_ref(),
+                _ => None,
+            })
+            .filter(|s| s.stream_descriptor.name == stream)
+            .map(|s| s.status.as_str())
+            .collect()
+    }
+
+    pub fn states(&self, stream: &str) -> Vec<&StateMsg> {
+        self.messages
+            .iter()
+            .filter_map(|m| match m {
+                Msg::STATE { state } if state.stream.stream_descriptor.name == stream => {
+                    Some(state)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn connection_status(&self) -> (&str, &str) {
+        let statuses: Vec<&ConnStatus> = self
+            .messages
+            .iter()
+            .filter_map(|m| match m {
+                Msg::CONNECTION_STATUS { connection_status } => Some(connection_status),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            statuses.len(),
+            1,
+            "exactly one CONNECTION_STATUS: {}",
+            self.stdout
+        );
+        let s = statuses[0];
+        (s.status.as_str(), s.message.as_deref().unwrap_or(""))
+    }
+}
+
+pub fn key_part(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => panic!("primary key part is not a string: {other}"),
+    }
+}
+
+/// A temporary folder with config/catalog/state files.
+pub struct Files {
+    pub dir: tempfile::TempDir,
+}
+
+impl Files {
+    pub fn new() -> Files {
+        Files {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).expect("write test file");
+        path
+    }
+
+    pub fn json(&self, name: &str, value: &Value) -> PathBuf {
+        self.write(name, &value.to_string())
+    }
+}
+
+pub fn config_for(fake: &FakeKeycloak) -> Value {
+    json!({"server_url": fake.base_url(), "realm": REALM, "client_id": CLIENT_ID,
+           "client_secret": SECRET, "max_retries": 3})
+}
+
+pub fn start_sample() -> FakeKeycloak {
+    FakeKeycloak::start(FakeConfig::sample())
+}
+
+/// A configured catalog of the given streams (all when empty), as a host builds it.
+pub fn catalog(streams: &[&str]) -> Value {
+    let all = run(&["discover", "--config", &dummy_config()]);
+    let Some(Msg::CATALOG { catalog }) = all.messages.first() else {
+        panic!("discover printed no catalog: {}", all.stdout);
+    };
+    let entries: Vec<Value> = catalog["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .filter(|s| streams.is_empty() || streams.contains(&s["name"].as_str().unwrap_or("")))
+        .map(|s| {
+            json!({"stream": s, "sync_mode": "full_refresh",
+                   "destination_sync_mode": "overwrite", "cursor_field": [], "primary_key": null})
+        })
+        .collect();
+    json!({"streams": entries})
+}
+
+fn dummy_config() -> String {
+    let files = Files::new();
+    let path = files.json(
+        "c.json",
+        &json!({"server_url": "http://127.0.0.1:9", "realm": "r", "client_id": "c",
+                "client_secret": SECRET}),
+    );
+    // Keep the folder alive for the process lifetime of this call only.
+    let text = path.to_string_lossy().to_string();
+    std::mem::forget(files);
+    text
+}
+
+/// Runs the connector with `args`, short retry delays, and checks its output.
+pub fn run(args: &[&str]) -> Run {
+    run_with_env(args, &[])
+}
+
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_source-keycloak"));
+    cmd.args(args)
+        .env("SOURCE_KEYCLOAK_RETRY_BASE_MS", "20")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().expect("run source-keycloak");
+    let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
+    let stderr = String::from_utf8(output.stderr).expect("stderr is UTF-8");
+    assert_no_secrets(&stdout, &stderr);
+    let messages = stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Msg>(line).unwrap_or_else(|e| {
+                panic!("stdout line is not a strict protocol message ({e}): {line}")
+            })
+        })
+        .collect();
+    Run {
+        code: output.status.code(),
+        stdout,
+        stderr,
+        messages,
+    }
+}
+
+pub fn assert_no_secrets(stdout: &str, stderr: &str) {
+    for secret in SECRETS {
+        assert!(!stdout.contains(secret), "secret {secret} in stdout");
+        assert!(!stderr.contains(secret), "secret {secret} in stderr");
+    }
+    for text in [stdout, stderr] {
+        assert!(
+            !text.contains(fake_keycloak::TOKEN_PREFIX),
+            "an access token was printed"
+        );
+    }
+}
+
+/// Reads `streams` from `fake` with the given config changes; returns the run.
+pub fn read(fake: &FakeKeycloak, streams: &[&str], config_patch: Value) -> Run {
+    let files = Files::new();
+    let mut config = config_for(fake);
+    if let (Some(c), Some(p)) = (config.as_object_mut(), config_patch.as_object()) {
+        for (k, v) in p {
+            c.insert(k.clone(), v.clone());
+        }
+    }
+    let config = files.json("config.json", &config);
+    let catalog = files.json("catalog.json", &catalog(streams));
+    run(&["read", "--config", s(&config), "--catalog", s(&catalog)])
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A map from stream name to its schema, from discover.
+pub fn schemas() -> BTreeMap<String, Value> {
+    let cat = catalog(&[]);
+    cat["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .map(|e| {
+            (
+                e["stream"]["name"].as_str().expect("name").to_string(),
+                e["stream"]["json_schema"].clone(),
+            )
+        })
+        .collect()
+}
