@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""Generate the deterministic test realm integration_tests/realm/acme-realm.json.
+
+Same bytes every run: no randomness, no timestamps, no generated ids.
+Keycloak assigns ids at import time; the tests compute their ground truth
+from the server's Admin REST API, never from this file.
+
+The file must import on Keycloak 22, 24 and 26 (partial-export style).
+"""
+import json
+import os
+import sys
+
+REALM = "acme"
+
+# Secrets (also used by the tests to check the connector never leaks them).
+SECRETS = {
+    "source-keycloak": "it-secret-source-7Qw9",
+    "sk-no-roles": "it-secret-noroles-3Kd1",
+    "sk-no-clients": "it-secret-noclients-8Lp2",
+    "sk-no-sa": "it-secret-nosa-5Tn4",
+    "billing-app": "it-secret-billing-2Vb6",
+    "crm": "it-secret-crm-6Rz8",
+}
+IDP_SECRET = "it-secret-idp-4Hx7"
+# Users that can log in through login-app (password grant) to create events.
+LOGIN_USERS = {
+    "alice": "it-pass-alice-1Mq5",
+    "bob": "it-pass-bob-2Wn8",
+}
+
+N_USERS = 300
+ALL_STAFF_MEMBERS = 150  # > 100: exercises paging of /groups/{id}/members
+
+FIRST_NAMES = [
+    "Zoë", "Łukasz", "東京", "Ñandú", "José", "Ærøskøbing", "Ольга", "محمد",
+    "Søren", "François", "Željko", "Ангелина", "İlkay", "Göran", "Chloé",
+    "Dağ", "Björk", "Nguyễn", "Saoirse", "Ümit", "Ĳsbrand", "Þór", "Ōsaka",
+]
+LAST_NAMES = [
+    "Müller", "Østergård", "Pérez", "Wójcik", "山田", "Ιωάννου", "Kovač",
+    "O'Brien", "Dvořák", "Smith", "García-Márquez", "Ström", "Łęcki",
+    "Ŝanĝo", "Nørgaard", "Ðorđević", "김", "Szőke",
+]
+EMOJI = ["😀", "🚀", "🦄", "🎉", "🍕", "🐙", "✨", "🌍"]
+DEPARTMENTS = ["engineering", "sales", "support", "finance", "légal"]
+SKILLS = ["rust", "python", "java", "go", "sql", "kubernetes", "ドイツ語"]
+
+# Group tree (4 levels under acme-corp). Paths are used for memberships.
+GROUPS = [
+    {
+        "name": "acme-corp",
+        "attributes": {"cost-center": ["CC-100"], "hq": ["Zürich"]},
+        "realmRoles": ["employee"],
+        "subGroups": [
+            {
+                "name": "engineering",
+                "attributes": {"floor": ["3", "4"]},
+                "realmRoles": ["developer"],
+                "subGroups": [
+                    {
+                        "name": "backend",
+                        "attributes": {"stack": ["rust", "java"]},
+                        "subGroups": [
+                            {"name": "databases",
+                             "attributes": {"oncall": ["yes"]},
+                             "realmRoles": ["auditor"]},
+                        ],
+                    },
+                    {"name": "frontend"},
+                ],
+            },
+            {
+                "name": "sales",
+                "clientRoles": {"crm": ["crm-reader"]},
+                "subGroups": [
+                    {"name": "emea", "attributes": {"region": ["Europe", "Middle East", "Africa"]}},
+                    {"name": "apac"},
+                    {"name": "東京オフィス", "attributes": {"motto": ["頑張って 🎌"]}},
+                ],
+            },
+        ],
+    },
+    {"name": "all-staff", "attributes": {"kind": ["distribution-list"]}},
+    {"name": "contractors"},  # empty group, no members
+]
+
+LEAF_PATHS = [
+    "/acme-corp/engineering/backend/databases",
+    "/acme-corp/engineering/backend",
+    "/acme-corp/engineering/frontend",
+    "/acme-corp/sales/emea",
+    "/acme-corp/sales/apac",
+    "/acme-corp/sales/東京オフィス",
+    "/acme-corp",
+]
+
+
+def group(g):
+    return {"name": g["name"],
+           "attributes": g.get("attributes", {}),
+           "realmRoles": g.get("realmRoles", []),
+           "clientRoles": g.get("clientRoles", {}),
+           "subGroups": [group(s) for s in g.get("subGroups", [])]}
+
+
+def realm_roles():
+    return [
+        {"name": "employee", "description": "Every employee",
+         "attributes": {"level": ["base"]}},
+        {"name": "developer", "description": "Writes code 🧑‍💻"},
+        {"name": "manager", "description": "Manages people"},
+        {"name": "auditor", "description": "Read-only auditor",
+         "attributes": {"scope": ["finance", "security"]}},
+        {"name": "power-user", "description": "Composite: developer + crm-admin",
+         "composite": True,
+         "composites": {"realm": ["developer"], "client": {"crm": ["crm-admin"]}}},
+    ]
+
+
+def client_roles():
+    return {
+        "crm": [
+            {"name": "crm-reader", "description": "Read CRM data"},
+            {"name": "crm-writer", "description": "Write CRM data"},
+            {"name": "crm-admin", "description": "Composite CRM admin",
+             "composite": True,
+             "composites": {"client": {"crm": ["crm-reader", "crm-writer"]}}},
+        ],
+    }
+
+
+def sa_client(client_id, secret, sa=True, description=None):
+    c = {
+        "clientId": client_id,
+        "name": client_id,
+        "enabled": True,
+        "protocol": "openid-connect",
+        "publicClient": False,
+        "clientAuthenticatorType": "client-secret",
+        "secret": secret,
+        "serviceAccountsEnabled": sa,
+        "standardFlowEnabled": False,
+        "implicitFlowEnabled": False,
+        "directAccessGrantsEnabled": False,
+    }
+    if description:
+        c["description"] = description
+    return c
+
+
+def clients():
+    return [
+        sa_client("source-keycloak", SECRETS["source-keycloak"],
+                  description="Airbyte source connector (full read access)"),
+        sa_client("sk-no-roles", SECRETS["sk-no-roles"],
+                  description="Service account without any role"),
+        sa_client("sk-no-clients", SECRETS["sk-no-clients"],
+                  description="Service account without view-clients"),
+        sa_client("sk-no-sa", SECRETS["sk-no-sa"], sa=False,
+                  description="Confidential client, service accounts disabled"),
+        {
+            "clientId": "billing-app",
+            "name": "Billing — Fakturierung",
+            "description": "Billing web app",
+            "enabled": True,
+            "protocol": "openid-connect",
+            "publicClient": False,
+            "clientAuthenticatorType": "client-secret",
+            "secret": SECRETS["billing-app"],
+            "standardFlowEnabled": True,
+            "directAccessGrantsEnabled": False,
+            "rootUrl": "https://billing.example.test",
+            "redirectUris": ["https://billing.example.test/callback/*"],
+            "webOrigins": ["https://billing.example.test"],
+            "attributes": {
+                "post.logout.redirect.uris": "https://billing.example.test/bye",
+                "pkce.code.challenge.method": "S256",
+                "billing.tier": "gold",
+                # attributes whose names contain secret/private must never
+                # reach the connector's output
+                "client.secret.rotation.note": "rotated-by-hand-IT",
+                "custom.private.key.ref": "vault:billing/private-IT",
+            },
+        },
+        {
+            "clientId": "login-app",
+            "name": "Login app",
+            "enabled": True,
+            "protocol": "openid-connect",
+            "publicClient": True,
+            "standardFlowEnabled": True,
+            "directAccessGrantsEnabled": True,
+            "redirectUris": ["http://127.0.0.1/callback"],
+            "webOrigins": ["+"],
+        },
+        {
+            "clientId": "crm",
+            "name": "CRM",
+            "description": "Client with client roles",
+            "enabled": True,
+            "protocol": "openid-connect",
+            "publicClient": False,
+            "clientAuthenticatorType": "client-secret",
+            "secret": SECRETS["crm"],
+            "standardFlowEnabled": True,
+            "directAccessGrantsEnabled": False,
+            "redirectUris": ["https://crm.example.test/*"],
+        },
+    ]
+
+
+def service_account_users():
+    grants = {
+        "source-keycloak": ["view-users", "view-realm", "view-clients", "view-events"],
+        "sk-no-roles": [],
+        "sk-no-clients": ["view-users", "view-realm", "view-events"],
+    }
+    out = []
+    for cid, roles in grants.items():
+        u = {
+            "username": f"service-account-{cid}",
+            "enabled": True,
+            "serviceAccountClientId": cid,
+        }
+        if roles:
+            u["clientRoles"] = {"realm-management": roles}
+        out.append(u)
+    return out
+
+
+def users():
+    out = []
+    for i in range(1, N_USERS + 1):
+        if i == 1:
+            username = "alice"
+        elif i == 2:
+            username = "bob"
+        else:
+            username = f"user{i:03d}"
+        first = FIRST_NAMES[i % len(FIRST_NAMES)]
+        last = LAST_NAMES[(i * 7) % len(LAST_NAMES)]
+        attrs = {
+            "department": [DEPARTMENTS[i % len(DEPARTMENTS)]],
+            "employeeNumber": [f"E{i:05d}"],
+        }
+        if i % 3 == 0:  # multi-valued attribute
+            attrs["skills"] = [SKILLS[i % len(SKILLS)], SKILLS[(i + 2) % len(SKILLS)],
+                               SKILLS[(i + 4) % len(SKILLS)]]
+        if i % 4 == 0:
+            attrs["mood"] = [f"{EMOJI[i % len(EMOJI)]} {first}"]
+        if i % 10 == 0:
+            attrs["nickname"] = [f"Ñandú {EMOJI[(i // 10) % len(EMOJI)]} 東京"]
+        groups = []
+        if i <= ALL_STAFF_MEMBERS:
+            groups.append("/all-staff")
+        if i % 2 == 0:
+            groups.append(LEAF_PATHS[(i // 2) % len(LEAF_PATHS)])
+        if i % 25 == 0:
+            groups.append("/acme-corp/engineering")
+        realm_roles_ = ["employee"]
+        if i % 5 == 0:
+            realm_roles_.append("manager")
+        if i % 11 == 0:
+            realm_roles_.append("power-user")
+        client_roles_ = {}
+        if i % 6 == 0:
+            client_roles_["crm"] = ["crm-reader"]
+        if i % 17 == 0:
+            client_roles_["crm"] = client_roles_.get("crm", []) + ["crm-admin"]
+        u = {
+            "username": username,
+            "enabled": (i % 13 != 0),
+            "email": f"{username}@acme.example.test",
+            "emailVerified": True,
+            "firstName": first,
+            "lastName": last,
+            "attributes": attrs,
+            "groups": groups,
+            "realmRoles": realm_roles_,
+        }
+        if client_roles_:
+            u["clientRoles"] = client_roles_
+        if username in LOGIN_USERS:
+            u["enabled"] = True
+            u["credentials"] = [{"type": "password", "value": LOGIN_USERS[username],
+                                 "temporary": False}]
+        out.append(u)
+    return out + service_account_users()
+
+
+def identity_providers():
+    return [{
+        "alias": "corp-oidc",
+        "displayName": "Corporate SSO",
+        "providerId": "oidc",
+        "enabled": True,
+        "trustEmail": False,
+        "storeToken": False,
+        "firstBrokerLoginFlowAlias": "first broker login",
+        "config": {
+            "clientId": "acme-keycloak",
+            "clientSecret": IDP_SECRET,
+            "clientAuthMethod": "client_secret_post",
+            "authorizationUrl": "https://sso.corp.example.test/authorize",
+            "tokenUrl": "https://sso.corp.example.test/token",
+            "issuer": "https://sso.corp.example.test",
+            "syncMode": "IMPORT",
+            "defaultScope": "openid email",
+        },
+    }]
+
+
+def realm():
+    return {
+        "realm": REALM,
+        "displayName": "ACME Corp — Ünïcødé",
+        "enabled": True,
+        "eventsEnabled": True,
+        "adminEventsEnabled": True,
+        "adminEventsDetailsEnabled": True,
+        "roles": {"realm": realm_roles(), "client": client_roles()},
+        "groups": [group(g) for g in GROUPS],
+        "clients": clients(),
+        "users": users(),
+        "identityProviders": identity_providers(),
+    }
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "realm", "acme-realm.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    data = json.dumps(realm(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(data)
+    if "-q" not in sys.argv:
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Run the acceptance suite against a real Keycloak.
+#   integration_tests/run.sh [pytest args...]
+# Env: KEYCLOAK_VERSION, KEYCLOAK_RELATIVE_PATH (/auth), SOURCE_KEYCLOAK_BIN,
+#      IT_VENV (default <repo>/.venv-it)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+VENV="${IT_VENV:-$REPO/.venv-it}"
+REQ="$HERE/requirements.txt"
+T0=$(date +%s)
+
+# 1. venv (reused when requirements.txt did not change)
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$VENV/.requirements.txt"; then
+  echo "[run.sh] installing Python dependencies into $VENV"
+  t=$(date +%s)
+  python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQ"
+  cp "$REQ" "$VENV/.requirements.txt"
+  echo "[run.sh] pip install took $(( $(date +%s) - t ))s"
+fi
+
+# 2. the connector
+if [ -z "${SOURCE_KEYCLOAK_BIN:-}" ]; then
+  t=$(date +%s)
+  (cd "$REPO" && cargo build --release --quiet)
+  export SOURCE_KEYCLOAK_BIN="$REPO/target/release/source-keycloak"
+  echo "[run.sh] cargo build --release took $(( $(date +%s) - t ))s"
+fi
+
+# 3. the realm file is generated; regenerate so a stale copy never sneaks in
+python3 "$HERE/make_realm.py" -q
+
+# 4. pytest (starts and stops one Keycloak for the session)
+set +e
+(cd "$HERE" && "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$@" "$HERE")
+rc=$?
+set -e
+echo "[run.sh] total $(( $(date +%s) - T0 ))s, pytest exit $rc"
+exit $rc
