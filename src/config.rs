@@ -48,6 +48,11 @@ pub struct Config {
     pub realm: String,
     pub client_id: String,
     pub client_secret: Secret,
+    /// Realms to read; `None` means just `realm`, `Some(["*"])` every visible realm.
+    pub realms: Option<Vec<String>>,
+    pub include_admin_event_representation: bool,
+    /// `start_date` as epoch milliseconds.
+    pub start_ms: Option<i64>,
     pub page_size: usize,
     pub request_timeout_seconds: u64,
     pub max_retries: u32,
@@ -82,12 +87,32 @@ impl Config {
                     .into(),
             ));
         }
+        let start_ms = match value["start_date"].as_str() {
+            None => None,
+            Some(text) => Some(crate::time::parse_instant(text).ok_or_else(|| {
+                Error::Config(
+                    "config field `start_date` is not a date; use 2024-01-31 or \
+                     2024-01-31T12:00:00Z"
+                        .into(),
+                )
+            })?),
+        };
         Ok(Config {
             server_url,
+            start_ms,
             realm: str_field("realm"),
             client_id: str_field("client_id"),
             // Secrets are taken verbatim: whitespace may be part of them.
             client_secret: Secret::new(value["client_secret"].as_str().unwrap_or_default()),
+            realms: value["realms"].as_array().map(|list| {
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(|r| r.trim().to_string())
+                    .collect()
+            }),
+            include_admin_event_representation: value["include_admin_event_representation"]
+                .as_bool()
+                .unwrap_or(false),
             page_size: num_field("page_size", 100) as usize,
             request_timeout_seconds: num_field("request_timeout_seconds", 60),
             max_retries: num_field("max_retries", 5) as u32,

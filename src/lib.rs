@@ -5,6 +5,7 @@
 //! shapes each item (adds `realm`, drops caller-specific fields; `secrets` strips
 //! credentials) → `output::Output` writes RECORD lines, then STATE after the stream.
 
+pub mod access;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod protocol;
 pub mod secrets;
 pub mod state;
 pub mod streams;
+pub mod time;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -39,6 +39,41 @@ pub fn strip_client(client: &mut Value) {
     }
 }
 
+/// An identity provider without `clientSecret` or any other secret-looking config entry.
+pub fn strip_identity_provider(idp: &mut Value) {
+    if let Some(Value::Object(config)) = idp.get_mut("config") {
+        strip_map(config);
+    }
+}
+
+/// True for keys that hold a credential anywhere in a nested object: used for the realm
+/// representation and admin event representations, where fields such as `passwordPolicy`
+/// or `accessTokenLifespan` must stay, so the rule is narrower than `is_secret_key`.
+fn is_secret_anywhere(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key == "password"
+        || key.contains("secret")
+        || key.contains("privatekey")
+        || key.contains("private.key")
+        || key.contains("credential")
+        || key == "registrationaccesstoken"
+}
+
+/// Removes secrets at any depth of a JSON value: secret-looking keys (a `credentials`
+/// list goes whole) and Keycloak's mask.
+pub fn strip_deep(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|key, v| !is_secret_anywhere(key) && !is_mask(v));
+            for v in map.values_mut() {
+                strip_deep(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_deep),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +126,50 @@ mod tests {
     fn masked_attribute_values_are_removed() {
         let v = stripped(json!({"id": "1", "attributes": {"x": "**********", "y": "ok"}}));
         assert_eq!(v, json!({"id": "1", "attributes": {"y": "ok"}}));
+    }
+
+    #[test]
+    fn identity_provider_client_secret_is_removed() {
+        let mut idp = json!({"alias": "corp", "config": {"clientId": "x",
+            "clientSecret": "idp-s3cret", "jwtX509HeadersEnabled": "false"}});
+        strip_identity_provider(&mut idp);
+        assert_eq!(
+            idp,
+            json!({"alias": "corp", "config": {"clientId": "x",
+            "jwtX509HeadersEnabled": "false"}})
+        );
+    }
+
+    #[test]
+    fn masked_identity_provider_secret_is_removed() {
+        let mut idp = json!({"alias": "corp", "config": {"clientSecret": "**********"}});
+        strip_identity_provider(&mut idp);
+        assert_eq!(idp, json!({"alias": "corp", "config": {}}));
+    }
+
+    #[test]
+    fn smtp_password_is_removed_and_policies_kept() {
+        let mut realm = json!({"realm": "acme", "passwordPolicy": "length(8)",
+            "accessTokenLifespan": 300, "smtpServer": {"host": "mail", "password": "pw",
+            "auth": "true"}});
+        strip_deep(&mut realm);
+        assert_eq!(
+            realm,
+            json!({"realm": "acme", "passwordPolicy": "length(8)",
+            "accessTokenLifespan": 300, "smtpServer": {"host": "mail", "auth": "true"}})
+        );
+    }
+
+    #[test]
+    fn component_credentials_and_keys_are_removed_at_any_depth() {
+        let mut v = json!({"components": [{"config": {"bindCredential": ["x"],
+            "privateKey": ["MIIE"], "certificate": ["MIIC"]}}], "clientSecret": "s",
+            "masked": "**********"});
+        strip_deep(&mut v);
+        assert_eq!(
+            v,
+            json!({"components": [{"config": {"certificate": ["MIIC"]}}]})
+        );
     }
 
     #[test]

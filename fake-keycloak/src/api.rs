@@ -213,6 +213,10 @@ mod tests {
             token_lifetime_secs: 1,
             base_url: String::new(),
             relative_path: String::new(),
+            legacy_idp_instances: false,
+            legacy_idp_alias_filter: false,
+            no_organizations_api: false,
+            legacy_events: false,
         };
         let tokens = Mutex::new(TokenStore::new());
         for (q, ok) in [

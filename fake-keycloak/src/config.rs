@@ -1,5 +1,6 @@
 //! Configuration of a fake server (realms, service clients, token lifetime,
-//! group style, relative path, port) and the ready-made sample configuration.
+//! compatibility switches for older Keycloak versions, relative path, port),
+//! the ready-made sample configurations, and every secret the sample serves.
 
 use crate::realm::{RealmData, sample_realm};
 
@@ -9,6 +10,37 @@ pub const SAMPLE_REALM: &str = "acme";
 pub const SAMPLE_CLIENT_ID: &str = "source-keycloak";
 /// The secret of [`SAMPLE_CLIENT_ID`] (a fake secret, safe to print).
 pub const SAMPLE_CLIENT_SECRET: &str = "fake-secret-9f8e7d6c5b4a";
+
+/// billing-app's client secret (served in clear by `GET /clients`).
+pub const BILLING_SECRET: &str = "billing-secret-Zx81";
+/// billing-app's `registrationAccessToken`.
+pub const BILLING_REGISTRATION_TOKEN: &str = "rat-eyJhbGciOiJIUzI1NiJ9.fake-registration-Rt47";
+/// billing-app's `jwt.credential.private.key` attribute.
+pub const BILLING_PRIVATE_KEY: &str = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-fake-private-key";
+/// crm's client secret.
+pub const CRM_SECRET: &str = "crm-secret-Hb62";
+/// The realm representation's `smtpServer.password` (Keycloak would mask it).
+pub const SMTP_PASSWORD: &str = "smtp-password-Kq93";
+/// `config.clientSecret` of identity provider `corp-oidc` (Keycloak would mask it).
+pub const CORP_IDP_SECRET: &str = "idp-secret-Wq71";
+/// `config.clientSecret` of identity provider `github` (Keycloak would mask it).
+pub const GITHUB_IDP_SECRET: &str = "idp-secret-Gh22";
+
+/// Every secret any sample configuration serves or accepts, in every realm:
+/// none of them may ever appear in a connector's output.
+pub const SAMPLE_SECRETS: &[&str] = &[
+    SAMPLE_CLIENT_SECRET,
+    "fake-secret-noroles-1",
+    "fake-secret-noclients-2",
+    "fake-secret-nosa-3",
+    BILLING_SECRET,
+    BILLING_REGISTRATION_TOKEN,
+    BILLING_PRIVATE_KEY,
+    CRM_SECRET,
+    SMTP_PASSWORD,
+    CORP_IDP_SECRET,
+    GITHUB_IDP_SECRET,
+];
 
 /// A client that can ask the token endpoint for a client_credentials token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,14 +72,37 @@ pub struct FakeConfig {
     pub relative_path: String,
     /// 0 = any free port.
     pub port: u16,
+    /// Keycloak 22: `/identity-provider/instances` ignores `first`/`max`.
+    pub legacy_idp_instances: bool,
+    /// Keycloak before `idpAlias` existed: `/users` ignores `idpAlias`.
+    pub legacy_idp_alias_filter: bool,
+    /// Keycloak before 25: every `/organizations` path is an unknown resource (404).
+    pub no_organizations_api: bool,
+    /// Keycloak before 26.2: events and admin events have no `id`, `direction`
+    /// is ignored (newest first), and `dateFrom`/`dateTo` must be `yyyy-MM-dd`.
+    pub legacy_events: bool,
 }
 
 impl FakeConfig {
     /// One realm `sample_realm("acme", 300)`, the five sample clients, token
-    /// lifetime 300 s, modern groups, no relative path, any free port.
+    /// lifetime 300 s, modern groups and APIs (Keycloak 26.2+), no relative
+    /// path, any free port.
     pub fn sample() -> FakeConfig {
-        let all = ["view-users", "view-realm", "view-clients", "view-events"];
-        let no_clients = ["view-users", "view-realm", "view-events"];
+        let all = [
+            "view-users",
+            "view-realm",
+            "view-clients",
+            "view-events",
+            "view-identity-providers",
+            "view-organizations",
+        ];
+        let no_clients = [
+            "view-users",
+            "view-realm",
+            "view-events",
+            "view-identity-providers",
+            "view-organizations",
+        ];
         FakeConfig {
             realms: vec![sample_realm(SAMPLE_REALM, 300)],
             clients: vec![
@@ -67,7 +122,26 @@ impl FakeConfig {
             legacy_groups: false,
             relative_path: String::new(),
             port: 0,
+            legacy_idp_instances: false,
+            legacy_idp_alias_filter: false,
+            no_organizations_api: false,
+            legacy_events: false,
         }
+    }
+
+    /// [`FakeConfig::sample`] plus realm `globex` (`sample_realm("globex", 40)`),
+    /// which `source-keycloak` may also read (`extra_realms`), and realm
+    /// `initech` (`sample_realm("initech", 10)`), which it may not (403).
+    pub fn sample_two_realms() -> FakeConfig {
+        let mut config = FakeConfig::sample();
+        config.realms.push(sample_realm("globex", 40));
+        config.realms.push(sample_realm("initech", 10));
+        for client in &mut config.clients {
+            if client.client_id == SAMPLE_CLIENT_ID {
+                client.extra_realms = vec!["globex".to_string()];
+            }
+        }
+        config
     }
 }
 

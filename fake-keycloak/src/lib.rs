@@ -4,27 +4,48 @@
 //! [`FakeKeycloak`] handle and the re-exported configuration and data types.
 //!
 //! Module map: `http` (wire), `server` (listener, connections, faults applied),
-//! `api` (routing, public endpoints, paging), `admin` and `groups` (Admin API),
-//! `auth` (tokens), `realm` (data model, sample generator), `config`,
-//! `faults`, `state` (shared state, request log), `ids` (deterministic ids).
+//! `api` (routing, public endpoints, paging), `admin`, `groups`, `roles`,
+//! `identity`, `activity` and `dates` (Admin API), `auth` (tokens), `realm`
+//! (data model, sample generator) with `sample_clients`, `sample_roles`,
+//! `sample_identity` and `sample_activity`, `config`, `faults`, `state`
+//! (shared state, request log), `ids` (deterministic ids).
 
+mod activity;
 mod admin;
 mod api;
 mod auth;
 mod config;
+mod dates;
 mod faults;
 mod groups;
 mod http;
+mod identity;
 mod ids;
 mod realm;
+mod roles;
+mod sample_activity;
+mod sample_clients;
+mod sample_identity;
+mod sample_roles;
 mod server;
 mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_access;
+#[cfg(test)]
+mod tests_activity;
+#[cfg(test)]
+mod tests_identity;
 
-pub use config::{FakeConfig, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, SAMPLE_REALM, ServiceClient};
+pub use config::{
+    BILLING_PRIVATE_KEY, BILLING_REGISTRATION_TOKEN, BILLING_SECRET, CORP_IDP_SECRET, CRM_SECRET,
+    FakeConfig, GITHUB_IDP_SECRET, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, SAMPLE_REALM,
+    SAMPLE_SECRETS, SMTP_PASSWORD, ServiceClient,
+};
 pub use faults::{Fault, FaultRule};
 pub use realm::{RealmData, sample_realm};
+pub use sample_activity::SAMPLE_EPOCH_MS;
 pub use state::LoggedRequest;
 
 /// Every access token the fake issues starts with this, so tests can assert that no

@@ -19,6 +19,9 @@ Options:
   --users N              users in the sample realm (default 300)
   --realm NAME           realm name (default acme)
   --legacy-groups        Keycloak 22-style groups (nested subGroups, no /children)
+  --legacy-events        pre-26.2 events (no ids, no direction, dates only)
+  --legacy-idp           Keycloak 22 identity providers (unpaged, no idpAlias filter)
+  --no-organizations     pre-25 server without the organizations API
   --relative-path PATH   e.g. /auth (default none)
   --token-lifetime SECS  token lifetime (default 300)
   -h, --help             print this help
@@ -29,6 +32,9 @@ struct Args {
     users: usize,
     realm: String,
     legacy_groups: bool,
+    legacy_events: bool,
+    legacy_idp: bool,
+    no_organizations: bool,
     relative_path: String,
     token_lifetime: u64,
 }
@@ -46,6 +52,9 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         users: 300,
         realm: "acme".into(),
         legacy_groups: false,
+        legacy_events: false,
+        legacy_idp: false,
+        no_organizations: false,
         relative_path: String::new(),
         token_lifetime: 300,
     };
@@ -61,6 +70,9 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             "--users" => args.users = value(&flag, next())?,
             "--realm" => args.realm = value(&flag, next())?,
             "--legacy-groups" => args.legacy_groups = true,
+            "--legacy-events" => args.legacy_events = true,
+            "--legacy-idp" => args.legacy_idp = true,
+            "--no-organizations" => args.no_organizations = true,
             "--relative-path" => args.relative_path = value(&flag, next())?,
             "--token-lifetime" => args.token_lifetime = value(&flag, next())?,
             other => return Err(format!("unknown argument: {other}")),
@@ -77,6 +89,10 @@ fn config(args: &Args) -> FakeConfig {
     }
     config.port = args.port;
     config.legacy_groups = args.legacy_groups;
+    config.legacy_events = args.legacy_events;
+    config.legacy_idp_instances = args.legacy_idp;
+    config.legacy_idp_alias_filter = args.legacy_idp;
+    config.no_organizations_api = args.no_organizations;
     config.relative_path = args.relative_path.clone();
     config.token_lifetime_secs = args.token_lifetime;
     config

@@ -1,9 +1,12 @@
 //! The data model of one realm ([`RealmData`]) and the deterministic sample
 //! generator [`sample_realm`]: users, a three-level group tree, memberships,
-//! realm roles, clients and the realm representation.
+//! realm roles and the realm representation; the rest of the sample comes
+//! from the `sample_*` modules (clients, roles and mappings, identity,
+//! activity).
 
-use crate::config::{SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, ServiceClient};
+use crate::config::SMTP_PASSWORD;
 use crate::ids::uuid;
+use crate::{sample_activity, sample_clients, sample_identity, sample_roles};
 use serde_json::{Map, Value, json};
 
 /// Everything the admin API serves for one realm. Lists are in a stable order
@@ -25,24 +28,82 @@ pub struct RealmData {
     pub roles: Vec<Value>,
     /// Full client representations, secrets in clear as Keycloak returns them.
     pub clients: Vec<Value>,
+    /// Client roles of every client, full representation (`clientRole: true`,
+    /// `containerId` = the client's `id`, `attributes`), by client then name.
+    pub client_roles: Vec<Value>,
+    /// (composite role id, child role id): the direct children of composite
+    /// roles, realm and client roles alike. A role's `composite` flag is true
+    /// exactly when it has children here.
+    pub composites: Vec<(String, String)>,
+    /// (user id, role id): direct role mappings of users, realm and client
+    /// roles (not via groups or composites). Every sample user has
+    /// `default-roles-<realm>`.
+    pub user_role_mappings: Vec<(String, String)>,
+    /// (group id, role id): direct role mappings of groups, what
+    /// `/groups/{id}/role-mappings` serves. In the sample each group's
+    /// `realmRoles`/`clientRoles` (served by `/groups/{id}`) agree with it.
+    pub group_role_mappings: Vec<(String, String)>,
+    /// Client scopes, full representation (`/client-scopes`, not paged).
+    pub client_scopes: Vec<Value>,
+    /// Identity providers, full representation with `config.clientSecret` in
+    /// clear (Keycloak would mask it).
+    pub identity_providers: Vec<Value>,
+    /// (user id, link): federated identity links, each
+    /// `{"identityProvider", "userId", "userName"}`, by user then provider.
+    pub federated_identities: Vec<(String, Value)>,
+    /// Online user sessions, as `/clients/{id}/user-sessions` shows them; a
+    /// session belongs to every client in its `clients` map (uuid → clientId).
+    pub user_sessions: Vec<Value>,
+    /// Offline sessions, same shape as `user_sessions`.
+    pub offline_sessions: Vec<Value>,
+    /// Organizations, full representation (with `attributes`).
+    pub organizations: Vec<Value>,
+    /// (organization id, user id, membershipType "MANAGED"/"UNMANAGED").
+    pub organization_members: Vec<(String, String, String)>,
+    /// User events in full form (with `id`), oldest first.
+    pub events: Vec<Value>,
+    /// Admin events in full form (with `id`), oldest first.
+    pub admin_events: Vec<Value>,
 }
 
 /// A deterministic realm named `name` with `users` users.
 pub fn sample_realm(name: &str, users: usize) -> RealmData {
     let id = uuid(name, "realm", 0);
     let users: Vec<Value> = (0..users).map(|i| sample_user(name, i)).collect();
-    let groups = sample_groups(name);
+    let mut groups = sample_groups(name);
     let members = sample_members(&groups, &users);
-    RealmData {
+    let mut roles = sample_roles(name, &id);
+    let clients = sample_clients::sample_clients(name);
+    let access = sample_roles::sample_access(name, &mut roles, &clients, &users, &mut groups);
+    let (organizations, organization_members) = sample_identity::organizations(name, &users);
+    let (user_sessions, offline_sessions) = sample_activity::sessions(name, &users, &clients);
+    let mut realm = RealmData {
         name: name.to_string(),
         representation: realm_representation(name, &id),
-        roles: sample_roles(name, &id),
-        clients: sample_clients(name),
         id,
         users,
         groups,
         members,
-    }
+        roles,
+        clients,
+        client_roles: access.client_roles,
+        composites: access.composites,
+        user_role_mappings: access.user_roles,
+        group_role_mappings: access.group_roles,
+        client_scopes: sample_identity::client_scopes(name),
+        identity_providers: sample_identity::identity_providers(name),
+        federated_identities: Vec::new(),
+        user_sessions,
+        offline_sessions,
+        organizations,
+        organization_members,
+        events: Vec::new(),
+        admin_events: Vec::new(),
+    };
+    realm.federated_identities = sample_identity::federated_identities(name, &realm.users);
+    realm.events = sample_activity::events(&realm);
+    realm.admin_events = sample_activity::admin_events(&realm);
+    realm
 }
 
 const FIRST_NAMES: [&str; 12] = [
@@ -187,20 +248,14 @@ fn sample_groups(realm: &str) -> Vec<Value> {
 fn decorate_groups(groups: &mut [Value]) {
     for g in groups.iter_mut() {
         match g["path"].as_str().unwrap_or("") {
-            "/engineering" => {
-                set(g, "attributes", json!({"cost-center": ["CC-100"]}));
-                set(g, "realmRoles", json!(["developer"]));
-            }
+            "/engineering" => set(g, "attributes", json!({"cost-center": ["CC-100"]})),
             "/sales" => {
                 set(
                     g,
                     "attributes",
                     json!({"cost-center": ["CC-200"], "region": ["global", "eu"]}),
                 );
-                set(g, "clientRoles", json!({"billing-app": ["invoice-reader"]}));
             }
-            "/sales/emea" => set(g, "realmRoles", json!(["billing-viewer"])),
-            "/support" => set(g, "realmRoles", json!(["support-agent"])),
             _ => {}
         }
     }
@@ -265,7 +320,7 @@ fn sample_roles(realm: &str, realm_id: &str) -> Vec<Value> {
         ("developer".to_string(), "Ships code", false),
         (
             "power-user".to_string(),
-            "Developer + auditor (composite)",
+            "Editor + CRM admin (composite)",
             true,
         ),
         (
@@ -273,6 +328,12 @@ fn sample_roles(realm: &str, realm_id: &str) -> Vec<Value> {
             "Handles tickets; speaks 日本語",
             false,
         ),
+        (
+            "editor".to_string(),
+            "Edits content (includes viewer)",
+            true,
+        ),
+        ("viewer".to_string(), "Reads content", false),
     ];
     let mut roles: Vec<Value> = specs
         .iter()
@@ -299,140 +360,6 @@ fn sample_roles(realm: &str, realm_id: &str) -> Vec<Value> {
     roles
 }
 
-/// A client representation with Keycloak 26's default fields.
-fn base_client(realm: &str, client_id: &str, name: &str) -> Value {
-    json!({
-        "id": uuid(realm, "client", crate::ids::fnv1a(client_id.as_bytes())),
-        "clientId": client_id, "name": name,
-        "surrogateAuthRequired": false, "enabled": true, "alwaysDisplayInConsole": false,
-        "clientAuthenticatorType": "client-secret", "redirectUris": [], "webOrigins": [],
-        "notBefore": 0, "bearerOnly": false, "consentRequired": false,
-        "standardFlowEnabled": true, "implicitFlowEnabled": false,
-        "directAccessGrantsEnabled": false, "serviceAccountsEnabled": false,
-        "publicClient": true, "frontchannelLogout": true, "protocol": "openid-connect",
-        "attributes": {}, "authenticationFlowBindingOverrides": {}, "fullScopeAllowed": true,
-        "nodeReRegistrationTimeout": 0,
-        "defaultClientScopes": ["web-origins", "acr", "profile", "roles", "basic", "email"],
-        "optionalClientScopes": ["address", "phone", "offline_access", "organization", "microprofile-jwt"],
-        "access": {"view": true, "configure": true, "manage": true},
-    })
-}
-
-fn with(mut v: Value, fields: Value) -> Value {
-    if let Value::Object(extra) = fields {
-        for (k, val) in extra {
-            set(&mut v, &k, val);
-        }
-    }
-    v
-}
-
-fn sample_clients(realm: &str) -> Vec<Value> {
-    let account = format!("/realms/{realm}/account/");
-    vec![
-        with(
-            base_client(realm, "account", "${client_account}"),
-            json!({
-            "rootUrl": "${authBaseUrl}", "baseUrl": account,
-            "redirectUris": [format!("/realms/{realm}/account/*")]}),
-        ),
-        with(
-            base_client(realm, "account-console", "${client_account-console}"),
-            json!({
-            "rootUrl": "${authBaseUrl}", "baseUrl": account,
-            "redirectUris": [format!("/realms/{realm}/account/*")],
-            "attributes": {"post.logout.redirect.uris": "+", "pkce.code.challenge.method": "S256"}}),
-        ),
-        with(
-            base_client(realm, "admin-cli", "${client_admin-cli}"),
-            json!({
-            "standardFlowEnabled": false, "directAccessGrantsEnabled": true}),
-        ),
-        billing_app(realm),
-        with(
-            base_client(realm, "broker", "${client_broker}"),
-            json!({
-            "bearerOnly": true, "publicClient": false}),
-        ),
-        with(
-            base_client(realm, "realm-management", "${client_realm-management}"),
-            json!({
-            "bearerOnly": true, "publicClient": false}),
-        ),
-        with(
-            base_client(
-                realm,
-                "security-admin-console",
-                "${client_security-admin-console}",
-            ),
-            json!({
-            "rootUrl": "${authAdminUrl}", "baseUrl": format!("/admin/{realm}/console/"),
-            "redirectUris": [format!("/admin/{realm}/console/*")], "webOrigins": ["+"]}),
-        ),
-        service_client_rep(realm, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, true),
-        with(
-            base_client(realm, "web-spa", "Web SPA"),
-            json!({
-            "rootUrl": "https://spa.example.com", "redirectUris": ["https://spa.example.com/*"],
-            "webOrigins": ["+"]}),
-        ),
-    ]
-}
-
-fn billing_app(realm: &str) -> Value {
-    with(
-        base_client(realm, "billing-app", "Billing — Rechnungen"),
-        json!({
-        "publicClient": false, "secret": "billing-secret-Zx81",
-        "registrationAccessToken": format!("rat-{}", uuid(realm, "rat", 1)),
-        "redirectUris": ["https://billing.example.com/*"],
-        "attributes": {
-            "client.secret.creation.time": "1718000000",
-            "jwt.credential.private.key": "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-fake-private-key",
-            "post.logout.redirect.uris": "+",
-            "backchannel.logout.session.required": "true",
-        }}),
-    )
-}
-
-/// A confidential (or service-account) client as the admin API shows it.
-fn service_client_rep(realm: &str, client_id: &str, secret: &str, service_account: bool) -> Value {
-    with(
-        base_client(realm, client_id, client_id),
-        json!({
-        "publicClient": false, "secret": secret, "standardFlowEnabled": false,
-        "serviceAccountsEnabled": service_account,
-        "attributes": {"client.secret.creation.time": "1718000000"}}),
-    )
-}
-
-/// Makes the realm's client list agree with a configured service client:
-/// same clientId, secret, public flag and service-account flag.
-pub(crate) fn sync_client(realm: &mut RealmData, sc: &ServiceClient) {
-    let existing = realm
-        .clients
-        .iter_mut()
-        .find(|c| c["clientId"].as_str() == Some(sc.client_id.as_str()));
-    let Some(rep) = existing else {
-        let rep = if sc.public {
-            base_client(&realm.name, &sc.client_id, &sc.client_id)
-        } else {
-            service_client_rep(&realm.name, &sc.client_id, &sc.secret, sc.service_account)
-        };
-        realm.clients.push(rep);
-        return;
-    };
-    set(rep, "publicClient", json!(sc.public));
-    set(rep, "serviceAccountsEnabled", json!(sc.service_account));
-    if sc.public {
-        if let Some(map) = rep.as_object_mut() {
-            map.remove("secret");
-        }
-    } else {
-        set(rep, "secret", json!(sc.secret));
-    }
-}
-
 fn realm_representation(name: &str, id: &str) -> Value {
     json!({
         "id": id, "realm": name, "displayName": format!("{name} — Fake Realm"),
@@ -441,8 +368,10 @@ fn realm_representation(name: &str, id: &str) -> Value {
         "accessTokenLifespan": 300, "ssoSessionIdleTimeout": 1800, "ssoSessionMaxLifespan": 36000,
         "enabled": true, "sslRequired": "external", "registrationAllowed": false,
         "loginWithEmailAllowed": true, "duplicateEmailsAllowed": false, "bruteForceProtected": false,
-        "eventsEnabled": false, "eventsListeners": ["jboss-logging"], "enabledEventTypes": [],
-        "adminEventsEnabled": false, "adminEventsDetailsEnabled": false,
+        "eventsEnabled": true, "eventsListeners": ["jboss-logging"],
+        "enabledEventTypes": ["LOGIN", "LOGIN_ERROR", "LOGOUT", "CODE_TO_TOKEN", "REFRESH_TOKEN",
+                              "CLIENT_LOGIN", "UPDATE_PASSWORD"],
+        "adminEventsEnabled": true, "adminEventsDetailsEnabled": true,
         "internationalizationEnabled": true, "supportedLocales": ["en", "de", "pl"],
         "defaultLocale": "en",
         "defaultRole": {"id": uuid(name, "role", 0), "name": format!("default-roles-{name}"),
@@ -450,10 +379,11 @@ fn realm_representation(name: &str, id: &str) -> Value {
                         "clientRole": false, "containerId": id},
         "smtpServer": {"host": "smtp.example.com", "port": "587", "from": "noreply@example.com",
                        "fromDisplayName": "Acme", "auth": "true", "starttls": "true",
-                       "user": "mailer", "password": "smtp-password-Kq93"},
-        "attributes": {"frontendUrl": "", "organizationsEnabled": "false",
-                       "cibaBackchannelTokenDeliveryMode": "poll", "clientSessionIdleTimeout": "0"},
-        "userManagedAccessAllowed": false, "organizationsEnabled": false,
+                       "user": "mailer", "password": SMTP_PASSWORD},
+        "attributes": {"frontendUrl": "", "cibaBackchannelTokenDeliveryMode": "poll",
+                       "clientSessionIdleTimeout": "0", "adminEventsExpiration": "7776000",
+                       "organizationsEnabled": "true"},
+        "userManagedAccessAllowed": false, "organizationsEnabled": true,
     })
 }
 

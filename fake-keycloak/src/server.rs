@@ -7,7 +7,7 @@ use crate::auth;
 use crate::config::FakeConfig;
 use crate::faults::{self, Fault};
 use crate::http::{self, ReadOutcome, Request, Response};
-use crate::realm::sync_client;
+use crate::sample_clients::sync_client;
 use crate::state::{LoggedRequest, Shared, World, lock, read};
 use std::io::{self, BufReader};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -52,6 +52,10 @@ fn world(config: FakeConfig, port: u16) -> World {
         token_lifetime_secs: config.token_lifetime_secs,
         base_url: format!("http://127.0.0.1:{port}{relative_path}"),
         relative_path,
+        legacy_idp_instances: config.legacy_idp_instances,
+        legacy_idp_alias_filter: config.legacy_idp_alias_filter,
+        no_organizations_api: config.no_organizations_api,
+        legacy_events: config.legacy_events,
     }
 }
 

@@ -39,6 +39,11 @@ pub(crate) struct World {
     /// "http://127.0.0.1:PORT" plus the relative path.
     pub base_url: String,
     pub relative_path: String,
+    /// Compatibility switches, as in [`crate::FakeConfig`].
+    pub legacy_idp_instances: bool,
+    pub legacy_idp_alias_filter: bool,
+    pub no_organizations_api: bool,
+    pub legacy_events: bool,
 }
 
 impl World {

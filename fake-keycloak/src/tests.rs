@@ -8,19 +8,19 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 /// One keep-alive connection to the fake.
-struct Conn {
+pub(crate) struct Conn {
     writer: TcpStream,
     reader: BufReader<TcpStream>,
 }
 
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub body: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
 
@@ -34,7 +34,7 @@ impl Reply {
 }
 
 impl Conn {
-    fn open(fake: &FakeKeycloak) -> Conn {
+    pub(crate) fn open(fake: &FakeKeycloak) -> Conn {
         let writer = TcpStream::connect(("127.0.0.1", fake.port())).unwrap();
         writer
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -47,7 +47,7 @@ impl Conn {
         self.writer.write_all(raw.as_bytes()).unwrap();
     }
 
-    fn request(
+    pub(crate) fn request(
         &mut self,
         method: &str,
         target: &str,
@@ -95,30 +95,30 @@ impl Conn {
         })
     }
 
-    fn get(&mut self, target: &str, token: &str) -> Reply {
+    pub(crate) fn get(&mut self, target: &str, token: &str) -> Reply {
         let auth = format!("Bearer {token}");
         self.request("GET", target, &[("Authorization", &auth)], "")
     }
 }
 
-fn token_reply(fake: &FakeKeycloak, realm: &str, body: &str) -> Reply {
+pub(crate) fn token_reply(fake: &FakeKeycloak, realm: &str, body: &str) -> Reply {
     let target = format!("/realms/{realm}/protocol/openid-connect/token");
     let form = [("Content-Type", "application/x-www-form-urlencoded")];
     Conn::open(fake).request("POST", &target, &form, body)
 }
 
-fn token_for(fake: &FakeKeycloak, id: &str, secret: &str) -> String {
+pub(crate) fn token_for(fake: &FakeKeycloak, id: &str, secret: &str) -> String {
     let body = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
     let reply = token_reply(fake, "acme", &body);
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()["access_token"].as_str().unwrap().to_string()
 }
 
-fn sample_token(fake: &FakeKeycloak) -> String {
+pub(crate) fn sample_token(fake: &FakeKeycloak) -> String {
     token_for(fake, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET)
 }
 
-fn small_config() -> FakeConfig {
+pub(crate) fn small_config() -> FakeConfig {
     let mut config = FakeConfig::sample();
     config.realms = vec![sample_realm("acme", 300)];
     config

@@ -1,17 +1,18 @@
 //! `check`: one CONNECTION_STATUS. Every failure a user can cause ends as FAILED with a
 //! message that says what to change (exit 0); only our own bugs exit non-zero. After the
-//! token, each stream's endpoint is probed with `max=1`: a 403 means the service account
-//! lacks that stream's realm-management role. None readable is a failure that names the
-//! roles to grant; some unreadable is a success that names what will be missing.
+//! token, each realm's access is probed (`access.rs`): an account that may read nothing
+//! fails with the roles to grant; one that may read some streams succeeds and names the
+//! streams that will be missing, with the role that would enable each.
 
 use std::io::Write;
 
 use super::Outcome;
+use crate::access::{self, Access, Availability};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::Client;
 use crate::output::Output;
-use crate::streams::{STREAMS, Stream};
+use crate::streams::STREAMS;
 
 pub fn check(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
     let (ok, message) = match run(config_path, out) {
@@ -35,58 +36,82 @@ fn run(config_path: &str, out: &mut Output<impl Write>) -> Result<String> {
     client
         .authenticate()
         .map_err(|e| unreachable_hint(e, &config))?;
-    // Streams share probes (users, groups and members all need view-users): ask once.
-    let mut readable: Vec<&[&str]> = Vec::new();
-    let mut forbidden: Vec<&[&str]> = Vec::new();
-    let mut unavailable: Vec<&Stream> = Vec::new();
-    for stream in STREAMS {
-        let probe = stream.probe;
-        if !readable.contains(&probe) && !forbidden.contains(&probe) {
-            match client.get_admin(&config.realm, probe, &[("max", "1".to_string())]) {
-                Ok(_) => readable.push(probe),
-                Err(Error::Http { status: 403, .. }) => forbidden.push(probe),
-                Err(e) => return Err(e),
-            }
-        }
-        if forbidden.contains(&probe) {
-            unavailable.push(stream);
-        }
-    }
-    let who = format!("client '{}'", config.client_id);
-    if unavailable.len() == STREAMS.len() {
-        return Err(Error::Config(format!(
-            "{who} authenticates, but its service account may read nothing in realm '{}'. \
-             Grant it the realm-management roles {}: Clients → {} → Service accounts roles \
-             → Assign role → filter by clients → realm-management",
-            config.realm,
-            roles_of(&unavailable).join(", "),
-            config.client_id
-        )));
-    }
-    let readable = STREAMS.len() - unavailable.len();
-    let mut message = format!(
-        "Connected to realm '{}' as {who}; {readable} of {} streams are readable.",
-        config.realm,
-        STREAMS.len()
-    );
-    if !unavailable.is_empty() {
-        let list: Vec<String> = unavailable
-            .iter()
-            .map(|s| format!("{} (needs realm-management role {})", s.name, s.role))
-            .collect();
-        message.push_str(&format!(
-            " Unavailable until the service account gets the role: {}.",
-            list.join(", ")
+    let realms = access::resolve_realms(&client, &config)?;
+    if realms.is_empty() {
+        return Err(Error::Config(
+            "`realms` selects no realm: the client sees none; list realm names instead".into(),
         ));
+    }
+    let mut notes: Vec<String> = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    let mut readable_anywhere = 0;
+    for realm in &realms {
+        match Access::probe(&client, realm) {
+            Ok(access) if access.reads_nothing() => failures.push(format!(
+                "client '{}' authenticates, but its service account may read nothing in \
+                 realm '{realm}'. Grant it the realm-management roles {}: Clients → {} → \
+                 Service accounts roles → Assign role → filter by clients → realm-management",
+                config.client_id,
+                access::ROLE_PROBES
+                    .iter()
+                    .map(|(role, _)| *role)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                config.client_id
+            )),
+            Ok(access) => {
+                let (readable, note) = describe(&access);
+                readable_anywhere += readable;
+                notes.push(note);
+            }
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    if readable_anywhere == 0 {
+        return Err(Error::Config(failures.join(" ")));
+    }
+    let mut message = format!("Connected as client '{}'. ", config.client_id);
+    message.push_str(&notes.join(" "));
+    for failure in failures {
+        message.push_str(&format!(" Not readable: {failure}."));
     }
     Ok(message)
 }
 
-fn roles_of(streams: &[&Stream]) -> Vec<&'static str> {
-    let mut roles: Vec<&str> = streams.iter().map(|s| s.role).collect();
-    roles.sort();
-    roles.dedup();
-    roles
+/// How many streams one realm serves, and a sentence about the others.
+fn describe(access: &Access) -> (usize, String) {
+    let mut readable = 0;
+    let mut missing: Vec<String> = Vec::new();
+    let mut not_served: Vec<String> = Vec::new();
+    for stream in STREAMS {
+        match access.availability(stream) {
+            Availability::Available => readable += 1,
+            Availability::MissingRoles(roles) => {
+                let plural = if roles.len() > 1 { "s" } else { "" };
+                missing.push(format!(
+                    "{} (needs realm-management role{plural} {})",
+                    stream.name,
+                    roles.join(", ")
+                ))
+            }
+            Availability::NotServed(why) => not_served.push(format!("{} ({why})", stream.name)),
+        }
+    }
+    let mut note = format!(
+        "Realm '{}': {readable} of {} streams are readable.",
+        access.realm,
+        STREAMS.len()
+    );
+    if !missing.is_empty() {
+        note.push_str(&format!(
+            " Unavailable until the service account gets the role: {}.",
+            missing.join(", ")
+        ));
+    }
+    if !not_served.is_empty() {
+        note.push_str(&format!(" Not served here: {}.", not_served.join(", ")));
+    }
+    (readable, note)
 }
 
 /// A transport failure at the very first request means the server is not where

@@ -8,11 +8,13 @@ use std::io::Write;
 
 use serde_json::Value;
 
+use crate::access::{self, Access, Availability};
 use crate::config::{self, Config};
 use crate::error::Result;
+use crate::http::Client;
 use crate::output::Output;
 use crate::protocol::{Catalog, CatalogStream, Message, Spec};
-use crate::streams::STREAMS;
+use crate::streams::{STREAMS, Stream};
 
 pub use check::check;
 pub use read::ReadArgs;
@@ -32,29 +34,55 @@ pub fn spec(out: &mut Output<impl Write>) -> Result<Outcome> {
         spec: Spec {
             documentation_url: None,
             connection_specification: &spec,
-            supports_incremental: false,
+            supports_incremental: true,
         },
     })?;
     Ok(Outcome::Success)
 }
 
-/// The catalog: every stream of the table with its schema and keys. It needs no server
-/// call, so it works before the Keycloak side is fully set up.
+/// The catalog: the streams of the table that the server and the client's roles can
+/// serve in at least one configured realm, with their schemas and keys.
 pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
     let config = Config::load(config_path)?;
     out.add_secret(config.client_secret.expose());
-    let schemas: Vec<Value> = STREAMS.iter().map(|s| s.schema_json()).collect();
-    let streams = STREAMS
+    let client = Client::new(&config)?;
+    client.authenticate()?;
+    let mut accesses = Vec::new();
+    let mut first_error = None;
+    for realm in access::resolve_realms(&client, &config)? {
+        match Access::probe(&client, &realm) {
+            Ok(access) => accesses.push(access),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let (true, Some(e)) = (accesses.is_empty(), first_error) {
+        return Err(e);
+    }
+    let served: Vec<&Stream> = STREAMS
+        .iter()
+        .filter(|s| {
+            accesses
+                .iter()
+                .any(|a| a.availability(s) == Availability::Available)
+        })
+        .collect();
+    let schemas: Vec<Value> = served.iter().map(|s| s.schema_json()).collect();
+    let streams = served
         .iter()
         .zip(&schemas)
         .map(|(stream, schema)| CatalogStream {
             name: stream.name,
             json_schema: schema,
-            supported_sync_modes: vec!["full_refresh"],
+            supported_sync_modes: match stream.incremental {
+                Some(_) => vec!["full_refresh", "incremental"],
+                None => vec!["full_refresh"],
+            },
             source_defined_primary_key: stream.primary_key.iter().map(|k| vec![*k]).collect(),
-            source_defined_cursor: None,
-            default_cursor_field: None,
-            is_resumable: false,
+            source_defined_cursor: stream.incremental.as_ref().map(|_| true),
+            default_cursor_field: stream.incremental.as_ref().map(|i| vec![i.cursor_field]),
+            is_resumable: stream.incremental.is_some(),
         })
         .collect();
     out.message(&Message::Catalog {

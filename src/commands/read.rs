@@ -1,22 +1,28 @@
-//! `read`: the configured streams in catalog order. Per stream: STARTED, RUNNING with the
-//! first record, RECORDs as pages arrive, then one STATE (after every record it covers)
-//! and COMPLETE. A stream that fails gets an ERROR trace naming it and INCOMPLETE, and no
-//! STATE; the other streams still run, and the exit code is non-zero at the end. Failures
-//! that stop every stream (config, credentials) end the read at once.
+//! `read`: the configured streams in catalog order, each across the configured realms.
+//! Per stream: STARTED, RUNNING with the first record, RECORDs as pages arrive, STATE
+//! messages (after the records they cover), COMPLETE. Full-refresh streams get one STATE
+//! at the end; incremental streams one after every page, whose value is the stream's whole
+//! state `{"realms": {name: cursor}}`, so a sync killed at any point resumes without loss
+//! or repetition. A realm that fails gets an ERROR trace naming the stream and the realm,
+//! the other realms are still read, and the stream ends INCOMPLETE (no final STATE for a
+//! full refresh). Failures that stop every stream (config, credentials) end the read at
+//! once; any failed stream makes the exit code non-zero.
 
+use std::cell::RefCell;
 use std::io::Write;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::Outcome;
-use crate::catalog::{self, Configured};
+use crate::access;
+use crate::catalog::{self, SyncMode};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::http::Client;
 use crate::output::Output;
 use crate::protocol::{Level, Status};
 use crate::state;
-use crate::streams::{self, Stream};
+use crate::streams::{self, Ctx, End, EventOptions, Sink, Stream};
 
 pub struct ReadArgs<'a> {
     pub config: &'a str,
@@ -37,46 +43,151 @@ pub fn read(args: &ReadArgs, out: &mut Output<impl Write>) -> Result<Outcome> {
     }
     let client = Client::new(&config)?;
     client.authenticate()?;
+    let realms = access::resolve_realms(&client, &config)?;
+    let events = EventOptions {
+        include_admin_event_representation: config.include_admin_event_representation,
+        start_ms: config.start_ms,
+    };
     let mut outcome = Outcome::Success;
     for configured in &catalog.streams {
-        match read_stream(configured, &client, &config, out) {
-            Ok(()) => {}
-            Err(e) if is_fatal(&e) => return Err(e),
-            Err(e) => {
-                let e = explain(e, configured.stream, &config);
-                out.error(&e, Some(configured.stream.name))?;
-                out.stream_status(configured.stream.name, Status::Incomplete)?;
-                outcome = Outcome::StreamsFailed;
-            }
+        let stream = configured.stream;
+        let incremental =
+            configured.sync_mode == SyncMode::Incremental && stream.incremental.is_some();
+        let job = Job {
+            stream,
+            client: &client,
+            config: &config,
+            realms: &realms,
+            events: &events,
+            prior: incremental.then(|| prior_realms(input_state.streams.get(stream.name), out)),
+        };
+        if !read_stream(&job, out)? {
+            outcome = Outcome::StreamsFailed;
         }
     }
     out.flush()?;
     Ok(outcome)
 }
 
-fn read_stream(
-    configured: &Configured,
-    client: &Client,
-    config: &Config,
-    out: &mut Output<impl Write>,
-) -> Result<()> {
-    let name = configured.stream.name;
+/// One configured stream to read across the realms.
+struct Job<'a> {
+    stream: &'static Stream,
+    client: &'a Client,
+    config: &'a Config,
+    realms: &'a [String],
+    events: &'a EventOptions,
+    /// For an incremental read: the input state's cursor per realm.
+    prior: Option<Map<String, Value>>,
+}
+
+/// The per-realm cursors of a stream's input state `{"realms": {...}}`; anything else is
+/// ignored with a warning (the stream then starts from `start_date`, losing nothing).
+fn prior_realms(state: Option<&Value>, out: &mut Output<impl Write>) -> Map<String, Value> {
+    let Some(state) = state else {
+        return Map::new();
+    };
+    match state.get("realms") {
+        Some(Value::Object(realms)) => realms.clone(),
+        _ if state.as_object().is_some_and(Map::is_empty) => Map::new(),
+        _ => {
+            let _ = out.log(
+                Level::Warn,
+                "ignoring a stream state without a `realms` object (from another connector or \
+                 version?); reading from start_date",
+            );
+            Map::new()
+        }
+    }
+}
+
+/// Writes records and checkpoints of one stream; counts records per STATE.
+struct StreamSink<'o, W: Write> {
+    out: &'o mut Output<W>,
+    name: &'static str,
+    records: u64,
+    since_state: u64,
+    /// The incremental state being built: realm → cursor.
+    realms: Map<String, Value>,
+    realm: String,
+}
+
+impl<W: Write> Sink for StreamSink<'_, W> {
+    fn record(&mut self, record: Value) -> Result<()> {
+        if self.records == 0 {
+            self.out.stream_status(self.name, Status::Running)?;
+        }
+        self.records += 1;
+        self.since_state += 1;
+        self.out.record(self.name, &record)
+    }
+
+    fn checkpoint(&mut self, realm_state: Value) -> Result<()> {
+        self.realms.insert(self.realm.clone(), realm_state);
+        let state = json!({ "realms": self.realms });
+        self.out.state(self.name, &state, self.since_state)?;
+        self.since_state = 0;
+        Ok(())
+    }
+}
+
+/// Reads one stream in every realm. Returns whether all realms worked; `Err` only for
+/// what ends the whole read.
+fn read_stream(job: &Job, out: &mut Output<impl Write>) -> Result<bool> {
+    let name = job.stream.name;
     out.stream_status(name, Status::Started)?;
-    let mut records: u64 = 0;
-    streams::read(
-        configured.stream,
-        client,
-        &config.realm,
-        &mut |record: Value| {
-            if records == 0 {
-                out.stream_status(name, Status::Running)?;
+    let mut sink = StreamSink {
+        out,
+        name,
+        records: 0,
+        since_state: 0,
+        realms: job.prior.clone().unwrap_or_default(),
+        realm: String::new(),
+    };
+    let mut failed = false;
+    for realm in job.realms {
+        let warnings = RefCell::new(Vec::new());
+        let ctx = Ctx {
+            client: job.client,
+            realm,
+            events: job.events,
+            warnings: &warnings,
+        };
+        sink.realm = realm.clone();
+        let result = match (&job.prior, &job.stream.incremental) {
+            (Some(prior), Some(incremental)) => {
+                (incremental.read)(&ctx, prior.get(realm), &mut sink)
             }
-            records += 1;
-            out.record(name, &record)
-        },
-    )?;
-    out.state(name, &json!({}), records)?;
-    out.stream_status(name, Status::Complete)
+            _ => streams::read(job.stream, &ctx, &mut |record| sink.record(record)),
+        };
+        for warning in warnings.take() {
+            sink.out.log(Level::Warn, &warning)?;
+        }
+        match result {
+            Ok(End::Done) => {}
+            Ok(End::NotServed(why)) => {
+                sink.out
+                    .log(Level::Warn, &format!("stream '{name}' is skipped: {why}"))?;
+            }
+            Err(e) if is_fatal(&e) => return Err(e),
+            Err(e) => {
+                sink.out
+                    .error(&explain(e, job.stream, job.config, realm), Some(name))?;
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        sink.out.stream_status(name, Status::Incomplete)?;
+        return Ok(false);
+    }
+    let final_state = if job.prior.is_some() {
+        json!({ "realms": sink.realms })
+    } else {
+        json!({})
+    };
+    sink.out.state(name, &final_state, sink.since_state)?;
+    sink.out.stream_status(name, Status::Complete)?;
+    Ok(true)
 }
 
 /// Errors after which no other stream can succeed either.
@@ -85,22 +196,38 @@ fn is_fatal(e: &Error) -> bool {
 }
 
 /// Adds what the user should do to an HTTP refusal of a stream's endpoint.
-fn explain(e: Error, stream: &Stream, config: &Config) -> Error {
+fn explain(e: Error, stream: &Stream, config: &Config, realm: &str) -> Error {
+    let roles = stream
+        .roles
+        .iter()
+        .map(|r| format!("'{r}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let client = &config.client_id;
     match e {
         Error::Http {
             status: 403, path, ..
         } => Error::Config(format!(
-            "Keycloak refused stream '{}' (HTTP 403 for GET {path}): the service account of \
-             client '{}' needs the realm-management role '{}' in realm '{}'. Grant it under \
-             Clients → {} → Service accounts roles, or deselect the stream",
-            stream.name, config.client_id, stream.role, config.realm, config.client_id
+            "Keycloak refused stream '{}' in realm '{realm}' (HTTP 403 for GET {path}): the \
+             service account of client '{client}' needs the realm-management role(s) {roles} \
+             in realm '{realm}'. Grant them under Clients → {client} → Service accounts roles, \
+             or deselect the stream",
+            stream.name
+        )),
+        Error::Http {
+            status: 404,
+            path,
+            detail,
+            ..
+        } if detail.contains("Realm not found") => Error::Config(format!(
+            "realm '{realm}' does not exist, or client '{client}' cannot see it (HTTP 404 for \
+             GET {path}); check the realm names in the config"
         )),
         Error::Http {
             status: 401, path, ..
         } => Error::Config(format!(
-            "Keycloak rejected a fresh token of client '{}' for GET {path} (HTTP 401): the \
-             client may have been disabled, or its service account removed, during the sync",
-            config.client_id
+            "Keycloak rejected a fresh token of client '{client}' for GET {path} (HTTP 401): \
+             the client may have been disabled, or its service account removed, during the sync"
         )),
         other => other,
     }

@@ -86,7 +86,13 @@ impl Client {
     ) -> Result<Value> {
         let mut all = vec!["admin", "realms", realm];
         all.extend_from_slice(segments);
-        let url = self.url(&all);
+        self.get(&all, query)
+    }
+
+    /// GET `{server_url}/{segments...}?{query}` as JSON, with token, retries and one
+    /// re-authentication after a 401.
+    pub fn get(&self, segments: &[&str], query: &[(&str, String)]) -> Result<Value> {
+        let url = self.url(segments);
         let path = url.path().to_string();
         let get = |token: &str| self.http.get(url.clone()).bearer_auth(token).query(query);
         self.retry.run(|| {

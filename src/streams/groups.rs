@@ -1,59 +1,50 @@
-//! The group tree. Keycloak 23 changed its shape: before, `GET /groups` returns top-level
-//! groups with the whole subtree nested in `subGroups`; from 23 on it returns top-level
-//! groups only, each with `subGroupCount`, and children come from the paged
-//! `GET /groups/{id}/children`. We handle both without asking the version: nested
-//! `subGroups` are walked, and children are fetched whenever `subGroupCount` says there
-//! are more than were nested. Each group is emitted once (ids are remembered: memory grows
-//! with the number of groups, never with users), with `parentId` set by the walk.
+//! The group tree and what hangs off it. Keycloak 23 changed the tree's shape: before,
+//! `GET /groups` returns top-level groups with the whole subtree nested in `subGroups`;
+//! from 23 on it returns top-level groups only, each with `subGroupCount`, and children
+//! come from the paged `GET /groups/{id}/children`. Both are handled without asking the
+//! version: nested `subGroups` are walked, and children are fetched whenever
+//! `subGroupCount` says there are more than were nested. Each group is visited once (ids
+//! are remembered: memory grows with groups, never with users), parents first, with
+//! `parentId` set by the walk.
 
 use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
+use super::{Ctx, Emit, End, each, text, with_realm};
 use crate::error::Result;
-use crate::http::Client;
 
-/// Calls `visit` with every group of the realm, flattened (no `subGroups`, no `access`),
-/// parents before their children.
-pub fn walk(
-    client: &Client,
-    realm: &str,
-    visit: &mut dyn FnMut(Value) -> Result<()>,
-) -> Result<()> {
+const FULL: &[(&str, &str)] = &[("briefRepresentation", "false")];
+
+/// Calls `visit` with every group of the realm, flattened (no `subGroups`, no `access`).
+pub fn walk(ctx: &Ctx, visit: &mut dyn FnMut(Value) -> Result<()>) -> Result<()> {
     let mut seen = HashSet::new();
-    let top = client.pages(realm, vec!["groups".into()], full());
-    for page in top {
-        let mut stack: Vec<(Value, Option<String>)> =
-            page?.into_iter().rev().map(|g| (g, None)).collect();
+    let mut stack: Vec<(Value, Option<String>)> = Vec::new();
+    let query = FULL.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    for page in ctx.client.pages(ctx.realm, vec!["groups".into()], query) {
+        stack.extend(page?.into_iter().rev().map(|g| (g, None)));
         while let Some((group, parent)) = stack.pop() {
-            visit_one(client, realm, group, parent, &mut seen, &mut stack, visit)?;
+            let children = visit_one(ctx, group, parent, &mut seen, visit)?;
+            stack.extend(children);
         }
     }
     Ok(())
 }
 
-fn full() -> Vec<(&'static str, String)> {
-    vec![("briefRepresentation", "false".to_string())]
-}
-
-#[allow(clippy::too_many_arguments)]
+/// Emits one group and returns its children (in reverse, ready for the stack).
 fn visit_one(
-    client: &Client,
-    realm: &str,
+    ctx: &Ctx,
     mut group: Value,
     parent: Option<String>,
     seen: &mut HashSet<String>,
-    stack: &mut Vec<(Value, Option<String>)>,
     visit: &mut dyn FnMut(Value) -> Result<()>,
-) -> Result<()> {
-    let Some(id) = group.get("id").and_then(Value::as_str).map(str::to_string) else {
-        return Ok(());
-    };
-    if !seen.insert(id.clone()) {
-        return Ok(());
+) -> Result<Vec<(Value, Option<String>)>> {
+    let id = text(&group, "id").to_string();
+    if id.is_empty() || !seen.insert(id.clone()) {
+        return Ok(Vec::new());
     }
-    let nested = match group.as_object_mut().and_then(|o| o.remove("subGroups")) {
-        Some(Value::Array(children)) => children,
+    let mut children = match group.as_object_mut().and_then(|o| o.remove("subGroups")) {
+        Some(Value::Array(nested)) => nested,
         _ => Vec::new(),
     };
     let count = group.get("subGroupCount").and_then(Value::as_u64);
@@ -61,42 +52,76 @@ fn visit_one(
         obj.remove("access");
         obj.insert("parentId".into(), json!(parent));
     }
-    let nested_len = nested.len();
     visit(group)?;
-    // Children go on the stack in reverse so they pop in server order.
-    let mut children: Vec<Value> = nested;
-    if count.is_some_and(|c| c as usize > nested_len) {
+    if count.is_some_and(|c| c as usize > children.len()) {
         let segments = vec!["groups".into(), id.clone(), "children".into()];
-        for page in client.pages(realm, segments, full()) {
-            children.extend(page?);
-        }
+        each(ctx, segments, FULL, &mut |child| {
+            children.push(child);
+            Ok(())
+        })?;
     }
-    stack.extend(children.into_iter().rev().map(|c| (c, Some(id.clone()))));
-    Ok(())
+    Ok(children
+        .into_iter()
+        .rev()
+        .map(|c| (c, Some(id.clone())))
+        .collect())
 }
 
-/// One record per (group, member), for every group of the tree.
-pub fn members(
-    client: &Client,
-    realm: &str,
-    emit: &mut dyn FnMut(Value) -> Result<()>,
-) -> Result<()> {
-    walk(client, realm, &mut |group| {
-        let Some(group_id) = group.get("id").and_then(Value::as_str) else {
-            return Ok(());
-        };
+pub fn read_groups(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
+    walk(ctx, &mut |group| emit(with_realm(group, ctx.realm)))?;
+    Ok(End::Done)
+}
+
+/// One record per (group, direct member), for every group of the tree.
+pub fn read_members(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
+    walk(ctx, &mut |group| {
+        let group_id = text(&group, "id");
         let segments = vec!["groups".into(), group_id.to_string(), "members".into()];
-        let query = vec![("briefRepresentation", "true".to_string())];
-        for page in client.pages(realm, segments, query) {
-            for user in page? {
+        each(
+            ctx,
+            segments,
+            &[("briefRepresentation", "true")],
+            &mut |user| {
                 emit(json!({
-                    "realm": realm,
+                    "realm": ctx.realm,
                     "group_id": group_id,
                     "user_id": user.get("id"),
                     "username": user.get("username"),
-                }))?;
+                }))
+            },
+        )
+    })?;
+    Ok(End::Done)
+}
+
+/// One record per (group, role) directly mapped to the group, realm and client roles.
+pub fn read_role_mappings(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
+    walk(ctx, &mut |group| {
+        let group_id = text(&group, "id");
+        let segments = ["groups", group_id, "role-mappings"];
+        let mappings = ctx.client.get_admin(ctx.realm, &segments, &[])?;
+        for role in mappings["realmMappings"].as_array().into_iter().flatten() {
+            emit(mapping(ctx, group_id, role, None))?;
+        }
+        let clients = mappings["clientMappings"].as_object();
+        for client in clients.into_iter().flat_map(|m| m.values()) {
+            for role in client["mappings"].as_array().into_iter().flatten() {
+                emit(mapping(ctx, group_id, role, Some(client)))?;
             }
         }
         Ok(())
+    })?;
+    Ok(End::Done)
+}
+
+fn mapping(ctx: &Ctx, group_id: &str, role: &Value, client: Option<&Value>) -> Value {
+    json!({
+        "realm": ctx.realm,
+        "group_id": group_id,
+        "role_id": role.get("id"),
+        "role_name": role.get("name"),
+        "client_role": client.is_some(),
+        "client_id": client.and_then(|c| c.get("id")),
+        "clientId": client.and_then(|c| c.get("client")),
     })
 }

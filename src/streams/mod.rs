@@ -1,10 +1,17 @@
-//! The stream table. A stream is one entry here plus one schema file in `schemas/`:
-//! its name, primary key, the realm-management role it needs, the endpoint `check` probes,
-//! and where its records come from (`Source`). The engine below reads a stream for one
-//! realm, shapes each item (adds `realm`, drops caller-specific fields, strips secrets)
-//! and hands it to `emit` as soon as its page arrives: nothing is collected per stream.
+//! The stream table. A stream is one entry here plus one schema file in `schemas/`: its
+//! name, primary key, the realm-management roles it needs, and its reader. A paged list
+//! endpoint is pure data (`Reader::Paged`); fan-outs (members of every group, users of
+//! every role…) are small functions in the family modules. Readers hand each finished
+//! record to `emit` as soon as its page arrives: nothing is collected per stream, and
+//! what a reader remembers grows with groups, roles or clients, never with users.
 
+mod clients;
+mod events;
 mod groups;
+mod idp;
+mod orgs;
+mod realm;
+mod roles;
 
 use serde_json::Value;
 
@@ -12,85 +19,256 @@ use crate::error::Result;
 use crate::http::Client;
 use crate::secrets;
 
+pub use events::EventOptions;
+
 #[derive(Debug)]
 pub struct Stream {
     pub name: &'static str,
     pub schema: &'static str,
     pub primary_key: &'static [&'static str],
-    /// The realm-management client role whose absence makes the stream unavailable.
-    pub role: &'static str,
-    /// Path under `/admin/realms/{realm}/` that `check` asks for (with `max=1`) to learn
-    /// whether the client may read this stream.
-    pub probe: &'static [&'static str],
-    pub source: Source,
+    /// realm-management client roles the service account needs for this stream.
+    pub roles: &'static [&'static str],
+    pub reader: Reader,
+    /// For incremental streams: the cursor field and the reader that resumes from a
+    /// realm's state.
+    pub incremental: Option<Incremental>,
 }
 
 #[derive(Debug)]
-pub enum Source {
-    /// One paged list under the realm.
+pub struct Incremental {
+    pub cursor_field: &'static str,
+    pub read: fn(&Ctx, Option<&Value>, &mut dyn Sink) -> Result<End>,
+}
+
+/// Where an incremental reader puts its records and its progress. After `checkpoint`
+/// the engine writes a STATE covering every record passed to `record` before it.
+pub trait Sink {
+    fn record(&mut self, record: Value) -> Result<()>;
+    fn checkpoint(&mut self, realm_state: Value) -> Result<()>;
+}
+
+/// Everything a reader needs for one realm.
+pub struct Ctx<'a> {
+    pub client: &'a Client,
+    pub realm: &'a str,
+    pub events: &'a EventOptions,
+    /// Warnings for the user (LOG WARN, written after the realm's read), such as event
+    /// storage being off.
+    pub warnings: &'a std::cell::RefCell<Vec<String>>,
+}
+
+pub type Emit<'e> = dyn FnMut(Value) -> Result<()> + 'e;
+
+/// How a read of one realm ended when it did not fail.
+#[derive(Debug, PartialEq, Eq)]
+pub enum End {
+    Done,
+    /// The server cannot serve this stream for this realm (a feature that is off or an
+    /// endpoint this version lacks): not an error, the reason goes into a warning.
+    NotServed(String),
+}
+
+#[derive(Debug)]
+pub enum Reader {
+    /// One paged list under the realm; each item shaped by `shape`.
     Paged {
         path: &'static [&'static str],
         query: &'static [(&'static str, &'static str)],
         shape: fn(&mut Value),
     },
-    /// The whole group tree, flattened to one record per group.
-    Groups,
-    /// One record per (group, member) for every group of the tree.
-    GroupMembers,
+    /// One unpaged list under the realm (the endpoint ignores first/max).
+    List {
+        path: &'static [&'static str],
+        shape: fn(&mut Value),
+    },
+    /// Anything else.
+    Custom(fn(&Ctx, &mut Emit) -> Result<End>),
 }
+
+macro_rules! schema {
+    ($name:literal) => {
+        include_str!(concat!("../../schemas/", $name, ".json"))
+    };
+}
+
+const USERS: &[&str] = &["view-users"];
+const REALM: &[&str] = &["view-realm"];
+const CLIENTS: &[&str] = &["view-clients"];
+const EVENTS: &[&str] = &["view-events"];
 
 pub static STREAMS: &[Stream] = &[
     Stream {
-        name: "users",
-        schema: include_str!("../../schemas/users.json"),
+        name: "realms",
+        schema: schema!("realms"),
         primary_key: &["id"],
-        role: "view-users",
-        probe: &["users"],
-        source: Source::Paged {
+        roles: REALM,
+        reader: Reader::Custom(realm::read),
+        incremental: None,
+    },
+    Stream {
+        name: "users",
+        schema: schema!("users"),
+        primary_key: &["id"],
+        roles: USERS,
+        reader: Reader::Paged {
             path: &["users"],
             query: &[("briefRepresentation", "false")],
             shape: drop_access,
         },
+        incremental: None,
     },
     Stream {
         name: "groups",
-        schema: include_str!("../../schemas/groups.json"),
+        schema: schema!("groups"),
         primary_key: &["id"],
-        role: "view-users",
-        probe: &["groups"],
-        source: Source::Groups,
+        roles: USERS,
+        reader: Reader::Custom(groups::read_groups),
+        incremental: None,
     },
     Stream {
         name: "group_members",
-        schema: include_str!("../../schemas/group_members.json"),
+        schema: schema!("group_members"),
         primary_key: &["group_id", "user_id"],
-        role: "view-users",
-        probe: &["groups"],
-        source: Source::GroupMembers,
+        roles: USERS,
+        reader: Reader::Custom(groups::read_members),
+        incremental: None,
     },
     Stream {
         name: "realm_roles",
-        schema: include_str!("../../schemas/realm_roles.json"),
+        schema: schema!("realm_roles"),
         primary_key: &["id"],
-        role: "view-realm",
-        probe: &["roles"],
-        source: Source::Paged {
+        roles: REALM,
+        reader: Reader::Paged {
             path: &["roles"],
             query: &[("briefRepresentation", "false")],
             shape: |_| {},
         },
+        incremental: None,
     },
     Stream {
         name: "clients",
-        schema: include_str!("../../schemas/clients.json"),
+        schema: schema!("clients"),
         primary_key: &["id"],
-        role: "view-clients",
-        probe: &["clients"],
-        source: Source::Paged {
-            path: &["clients"],
-            query: &[],
-            shape: shape_client,
+        roles: CLIENTS,
+        reader: Reader::Custom(clients::read_clients),
+        incremental: None,
+    },
+    Stream {
+        name: "client_roles",
+        schema: schema!("client_roles"),
+        primary_key: &["id"],
+        roles: CLIENTS,
+        reader: Reader::Custom(roles::read_client_roles),
+        incremental: None,
+    },
+    Stream {
+        name: "role_composites",
+        schema: schema!("role_composites"),
+        primary_key: &["role_id", "child_role_id"],
+        roles: &["view-realm", "view-clients"],
+        reader: Reader::Custom(roles::read_composites),
+        incremental: None,
+    },
+    Stream {
+        name: "user_role_mappings",
+        schema: schema!("user_role_mappings"),
+        primary_key: &["user_id", "role_id"],
+        roles: &["view-users", "view-realm", "view-clients"],
+        reader: Reader::Custom(roles::read_user_mappings),
+        incremental: None,
+    },
+    Stream {
+        name: "group_role_mappings",
+        schema: schema!("group_role_mappings"),
+        primary_key: &["group_id", "role_id"],
+        roles: USERS,
+        reader: Reader::Custom(groups::read_role_mappings),
+        incremental: None,
+    },
+    Stream {
+        name: "client_scopes",
+        schema: schema!("client_scopes"),
+        primary_key: &["id"],
+        roles: CLIENTS,
+        reader: Reader::List {
+            path: &["client-scopes"],
+            shape: |_| {},
         },
+        incremental: None,
+    },
+    Stream {
+        name: "identity_providers",
+        schema: schema!("identity_providers"),
+        primary_key: &["internalId"],
+        roles: &["view-identity-providers"],
+        reader: Reader::Paged {
+            path: &["identity-provider", "instances"],
+            query: &[("briefRepresentation", "false")],
+            shape: secrets::strip_identity_provider,
+        },
+        incremental: None,
+    },
+    Stream {
+        name: "user_federated_identities",
+        schema: schema!("user_federated_identities"),
+        primary_key: &["user_id", "identity_provider"],
+        roles: &["view-users", "view-identity-providers"],
+        reader: Reader::Custom(idp::read_links),
+        incremental: None,
+    },
+    Stream {
+        name: "user_sessions",
+        schema: schema!("user_sessions"),
+        primary_key: &["id", "offline"],
+        roles: CLIENTS,
+        reader: Reader::Custom(clients::read_sessions),
+        incremental: None,
+    },
+    Stream {
+        name: "client_session_stats",
+        schema: schema!("client_session_stats"),
+        primary_key: &["id"],
+        roles: REALM,
+        reader: Reader::Custom(clients::read_session_stats),
+        incremental: None,
+    },
+    Stream {
+        name: "organizations",
+        schema: schema!("organizations"),
+        primary_key: &["id"],
+        roles: &["view-organizations"],
+        reader: Reader::Custom(orgs::read_organizations),
+        incremental: None,
+    },
+    Stream {
+        name: "organization_members",
+        schema: schema!("organization_members"),
+        primary_key: &["organization_id", "user_id"],
+        roles: &["view-organizations", "view-users"],
+        reader: Reader::Custom(orgs::read_members),
+        incremental: None,
+    },
+    Stream {
+        name: "events",
+        schema: schema!("events"),
+        primary_key: &["id"],
+        roles: EVENTS,
+        reader: Reader::Custom(events::read_events),
+        incremental: Some(Incremental {
+            cursor_field: "time",
+            read: events::read_events_since,
+        }),
+    },
+    Stream {
+        name: "admin_events",
+        schema: schema!("admin_events"),
+        primary_key: &["id"],
+        roles: EVENTS,
+        reader: Reader::Custom(events::read_admin_events),
+        incremental: Some(Incremental {
+            cursor_field: "time",
+            read: events::read_admin_events_since,
+        }),
     },
 ];
 
@@ -113,11 +291,12 @@ fn drop_access(item: &mut Value) {
     }
 }
 
-fn shape_client(item: &mut Value) {
+pub(crate) fn shape_client(item: &mut Value) {
     drop_access(item);
     secrets::strip_client(item);
 }
 
+/// Adds the realm name to a record.
 pub(crate) fn with_realm(mut item: Value, realm: &str) -> Value {
     if let Some(obj) = item.as_object_mut() {
         obj.insert("realm".into(), Value::String(realm.to_string()));
@@ -125,26 +304,61 @@ pub(crate) fn with_realm(mut item: Value, realm: &str) -> Value {
     item
 }
 
-/// Reads `stream` in `realm`, calling `emit` with each finished record.
-pub fn read(
-    stream: &Stream,
-    client: &Client,
-    realm: &str,
-    emit: &mut dyn FnMut(Value) -> Result<()>,
+/// Path segments as owned strings, for the pager.
+pub(crate) fn segs(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+/// Calls `f` with every item of a paged list.
+pub(crate) fn each(
+    ctx: &Ctx,
+    segments: Vec<String>,
+    query: &[(&'static str, &str)],
+    f: &mut dyn FnMut(Value) -> Result<()>,
 ) -> Result<()> {
-    match &stream.source {
-        Source::Paged { path, query, shape } => {
-            let segments = path.iter().map(|s| s.to_string()).collect();
-            let query = query.iter().map(|(k, v)| (*k, v.to_string())).collect();
-            for page in client.pages(realm, segments, query) {
-                for mut item in page? {
-                    shape(&mut item);
-                    emit(with_realm(item, realm))?;
-                }
-            }
-            Ok(())
+    let query = query.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    for page in ctx.client.pages(ctx.realm, segments, query) {
+        for item in page? {
+            f(item)?;
         }
-        Source::Groups => groups::walk(client, realm, &mut |group| emit(with_realm(group, realm))),
-        Source::GroupMembers => groups::members(client, realm, emit),
+    }
+    Ok(())
+}
+
+/// An unpaged list endpoint's items.
+pub(crate) fn list(ctx: &Ctx, path: &[&str]) -> Result<Vec<Value>> {
+    match ctx.client.get_admin(ctx.realm, path, &[])? {
+        Value::Array(items) => Ok(items),
+        _ => Err(crate::error::Error::BadResponse {
+            path: format!("/admin/realms/{}/{}", ctx.realm, path.join("/")),
+            detail: "expected a JSON array".into(),
+        }),
+    }
+}
+
+/// A string field of a JSON object, or "".
+pub(crate) fn text<'v>(value: &'v Value, key: &str) -> &'v str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Reads `stream` in one realm, calling `emit` with each finished record.
+pub fn read(stream: &Stream, ctx: &Ctx, emit: &mut Emit) -> Result<End> {
+    let realm = ctx.realm;
+    match &stream.reader {
+        Reader::Paged { path, query, shape } => {
+            each(ctx, segs(path), query, &mut |mut item| {
+                shape(&mut item);
+                emit(with_realm(item, realm))
+            })?;
+            Ok(End::Done)
+        }
+        Reader::List { path, shape } => {
+            for mut item in list(ctx, path)? {
+                shape(&mut item);
+                emit(with_realm(item, realm))?;
+            }
+            Ok(End::Done)
+        }
+        Reader::Custom(read) => read(ctx, emit),
     }
 }

@@ -34,28 +34,34 @@ fn spec_is_one_message_matching_spec_json() {
     golden("spec.json", spec);
 }
 
-#[test]
-fn discover_lists_every_stream_with_keys() {
+fn discover_names(config: Value) -> (Vec<String>, Value) {
     let files = Files::new();
-    let config = files.json(
-        "c.json",
-        &json!({"server_url": "http://127.0.0.1:9", "realm": "r", "client_id": "c",
-                "client_secret": SECRET}),
-    );
-    let run = run(&["discover", "--config", s(&config)]);
-    assert_eq!(run.code, Some(0));
-    let Msg::CATALOG { catalog } = &run.messages[0] else {
-        panic!("not a CATALOG")
+    let path = files.json("c.json", &config);
+    let run = run(&["discover", "--config", s(&path)]);
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let Some(Msg::CATALOG { catalog }) = run.messages.first() else {
+        panic!("not a CATALOG: {}", run.stdout)
     };
-    let names: Vec<&str> = catalog["streams"]
+    let names = catalog["streams"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["name"].as_str().unwrap())
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    (names, catalog.clone())
+}
+
+#[test]
+fn discover_lists_every_stream_with_keys() {
+    let fake = start_sample();
+    let (names, catalog) = discover_names(config_for(&fake));
+    let table: Vec<&str> = source_keycloak::streams::STREAMS
+        .iter()
+        .map(|s| s.name)
         .collect();
     assert_eq!(
-        names,
-        ["users", "groups", "group_members", "realm_roles", "clients"]
+        names, table,
+        "every stream of the table is served by the sample"
     );
     for stream in catalog["streams"].as_array().unwrap() {
         let props = &stream["json_schema"]["properties"];
@@ -64,9 +70,29 @@ fn discover_lists_every_stream_with_keys() {
             assert!(props.get(field).is_some(), "pk {field} not in schema");
         }
         jsonschema::draft7::meta::validate(&stream["json_schema"]).expect("valid draft-07");
+        let text = stream["json_schema"].to_string();
+        for banned in ["$ref", "allOf", "\"not\""] {
+            assert!(!text.contains(banned), "{banned} in {}", stream["name"]);
+        }
         assert!(props.get("realm").is_some(), "every stream carries realm");
     }
-    golden("discover.json", catalog);
+    golden("discover.json", &catalog);
+}
+
+#[test]
+fn discover_leaves_out_what_the_roles_do_not_open() {
+    let fake = start_sample();
+    let mut config = config_for(&fake);
+    config["client_id"] = json!("no-clients-role");
+    config["client_secret"] = json!("fake-secret-noclients-2");
+    let (names, _) = discover_names(config);
+    let expected: Vec<&str> = source_keycloak::streams::STREAMS
+        .iter()
+        .filter(|s| !s.roles.contains(&"view-clients"))
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, expected);
+    assert!(!names.iter().any(|n| n == "clients" || n == "user_sessions"));
 }
 
 #[test]
@@ -138,7 +164,7 @@ fn every_state_input_form_is_accepted() {
     let fake = start_sample();
     let files = Files::new();
     let config = files.json("c.json", &config_for(&fake));
-    let catalog = files.json("cat.txt", &catalog(&["realm_roles"]));
+    let catalog = files.json("cat.txt", &catalog(&fake, &["realm_roles"]));
     let forms = [
         json!([]),
         json!(null),
@@ -196,7 +222,7 @@ fn closed_stdout_ends_quietly() {
     let fake = start_sample();
     let files = Files::new();
     let config = files.json("c.json", &config_for(&fake));
-    let catalog = files.json("cat.json", &catalog(&["users"]));
+    let catalog = files.json("cat.json", &catalog(&fake, &["users"]));
     let mut child = Command::new(env!("CARGO_BIN_EXE_source-keycloak"))
         .args(["read", "--config", s(&config), "--catalog", s(&catalog)])
         .stdout(Stdio::piped())

@@ -8,3 +8,4 @@ mod check;
 mod cli;
 mod faults;
 mod read;
+mod streams;

@@ -14,15 +14,6 @@ pub const CLIENT_ID: &str = "source-keycloak";
 pub const SECRET: &str = "fake-secret-9f8e7d6c5b4a";
 pub const REALM: &str = "acme";
 
-/// Every secret the sample realm holds: none may ever be printed.
-pub const SECRETS: &[&str] = &[
-    SECRET,
-    "fake-secret-noroles-1",
-    "fake-secret-noclients-2",
-    "fake-secret-nosa-3",
-    "billing-secret-Zx81",
-];
-
 #[derive(Deserialize, Debug)]
 #[serde(tag = "type", deny_unknown_fields)]
 #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
@@ -227,6 +218,7 @@ impl Run {
 pub fn key_part(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
         other => panic!("primary key part is not a string: {other}"),
     }
 }
@@ -263,9 +255,12 @@ pub fn start_sample() -> FakeKeycloak {
     FakeKeycloak::start(FakeConfig::sample())
 }
 
-/// A configured catalog of the given streams (all when empty), as a host builds it.
-pub fn catalog(streams: &[&str]) -> Value {
-    let all = run(&["discover", "--config", &dummy_config()]);
+/// A configured catalog of the given streams (all discovered ones when empty), built the
+/// way a host builds it: from `discover` against `fake`.
+pub fn catalog(fake: &FakeKeycloak, streams: &[&str]) -> Value {
+    let files = Files::new();
+    let config = files.json("c.json", &config_for(fake));
+    let all = run(&["discover", "--config", s(&config)]);
     let Some(Msg::CATALOG { catalog }) = all.messages.first() else {
         panic!("discover printed no catalog: {}", all.stdout);
     };
@@ -279,20 +274,11 @@ pub fn catalog(streams: &[&str]) -> Value {
                    "destination_sync_mode": "overwrite", "cursor_field": [], "primary_key": null})
         })
         .collect();
-    json!({"streams": entries})
-}
-
-fn dummy_config() -> String {
-    let files = Files::new();
-    let path = files.json(
-        "c.json",
-        &json!({"server_url": "http://127.0.0.1:9", "realm": "r", "client_id": "c",
-                "client_secret": SECRET}),
+    assert!(
+        streams.is_empty() || entries.len() == streams.len(),
+        "discover lacks some of {streams:?}"
     );
-    // Keep the folder alive for the process lifetime of this call only.
-    let text = path.to_string_lossy().to_string();
-    std::mem::forget(files);
-    text
+    json!({"streams": entries})
 }
 
 /// Runs the connector with `args`, short retry delays, and checks its output.
@@ -329,7 +315,7 @@ pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 pub fn assert_no_secrets(stdout: &str, stderr: &str) {
-    for secret in SECRETS {
+    for secret in fake_keycloak::SAMPLE_SECRETS {
         assert!(!stdout.contains(secret), "secret {secret} in stdout");
         assert!(!stderr.contains(secret), "secret {secret} in stderr");
     }
@@ -351,7 +337,7 @@ pub fn read(fake: &FakeKeycloak, streams: &[&str], config_patch: Value) -> Run {
         }
     }
     let config = files.json("config.json", &config);
-    let catalog = files.json("catalog.json", &catalog(streams));
+    let catalog = files.json("catalog.json", &table_catalog(streams));
     run(&["read", "--config", s(&config), "--catalog", s(&catalog)])
 }
 
@@ -359,9 +345,24 @@ pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// A configured catalog of the given streams (all when empty) straight from the stream
+/// table, without asking the server: for reads whose faults must not hit `discover`.
+pub fn table_catalog(streams: &[&str]) -> Value {
+    let entries: Vec<Value> = source_keycloak::streams::STREAMS
+        .iter()
+        .filter(|s| streams.is_empty() || streams.contains(&s.name))
+        .map(|s| {
+            json!({"stream": {"name": s.name, "json_schema": s.schema_json(),
+                              "supported_sync_modes": ["full_refresh"]},
+                   "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
+        })
+        .collect();
+    json!({"streams": entries})
+}
+
 /// A map from stream name to its schema, from discover.
-pub fn schemas() -> BTreeMap<String, Value> {
-    let cat = catalog(&[]);
+pub fn schemas(fake: &FakeKeycloak) -> BTreeMap<String, Value> {
+    let cat = catalog(fake, &[]);
     cat["streams"]
         .as_array()
         .expect("streams")

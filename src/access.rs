@@ -1,0 +1,134 @@
+//! What the service account may read, and what the server can serve, per realm: one
+//! `max=1` request per realm-management role, each to an endpoint that role alone opens
+//! (observed on Keycloak 26.7). A 403 means the role is missing; a 404 from the
+//! organizations endpoint means the realm has organizations off or the server predates
+//! them. `check` reports this; `discover` lists only the streams it allows. We probe
+//! rather than read the token's roles, because fine-grained admin permissions can open
+//! endpoints without the roles.
+
+use std::collections::BTreeMap;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::http::Client;
+use crate::streams::Stream;
+
+/// Each role and the endpoint that shows whether the account holds it.
+pub const ROLE_PROBES: &[(&str, &[&str])] = &[
+    ("view-users", &["users"]),
+    ("view-realm", &["roles"]),
+    ("view-clients", &["clients"]),
+    ("view-events", &["events"]),
+    (
+        "view-identity-providers",
+        &["identity-provider", "instances"],
+    ),
+    ("view-organizations", &["organizations"]),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    Granted,
+    Missing,
+    NotServed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Available,
+    MissingRoles(Vec<&'static str>),
+    NotServed(String),
+}
+
+#[derive(Debug)]
+pub struct Access {
+    pub realm: String,
+    roles: BTreeMap<&'static str, Probe>,
+}
+
+impl Access {
+    pub fn probe(client: &Client, realm: &str) -> Result<Access> {
+        let mut roles = BTreeMap::new();
+        for (role, path) in ROLE_PROBES {
+            let probe = match client.get_admin(realm, path, &[("max", "1".to_string())]) {
+                // Keycloak 22-24 answer 200 [] to /clients without view-clients; a realm
+                // always has built-in clients, so an empty list means the role is missing.
+                Ok(serde_json::Value::Array(list))
+                    if list.is_empty() && *role == "view-clients" =>
+                {
+                    Probe::Missing
+                }
+                Ok(_) => Probe::Granted,
+                Err(Error::Http { status: 403, .. }) => Probe::Missing,
+                Err(Error::Http {
+                    status: 404,
+                    detail,
+                    ..
+                }) if *role == "view-organizations" => {
+                    Probe::NotServed(if detail.contains("not enabled") {
+                        format!("organizations are not enabled in realm '{realm}'")
+                    } else {
+                        "this Keycloak has no organizations API (it came in Keycloak 25)".into()
+                    })
+                }
+                Err(Error::Http { status: 404, .. }) => {
+                    return Err(Error::Config(format!(
+                        "realm '{realm}' does not exist, or this client cannot see it; check \
+                         the realm names in the config"
+                    )));
+                }
+                Err(e) => return Err(e),
+            };
+            roles.insert(*role, probe);
+        }
+        Ok(Access {
+            realm: realm.to_string(),
+            roles,
+        })
+    }
+
+    pub fn availability(&self, stream: &Stream) -> Availability {
+        let mut missing = Vec::new();
+        for role in stream.roles {
+            match self.roles.get(role) {
+                Some(Probe::NotServed(why)) => return Availability::NotServed(why.clone()),
+                Some(Probe::Granted) => {}
+                _ => missing.push(*role),
+            }
+        }
+        if missing.is_empty() {
+            Availability::Available
+        } else {
+            Availability::MissingRoles(missing)
+        }
+    }
+
+    /// True when the account may read nothing at all in this realm.
+    pub fn reads_nothing(&self) -> bool {
+        !self.roles.values().any(|p| *p == Probe::Granted)
+    }
+}
+
+/// The realms to read: `realms` from the config (`*` = every realm the client can see,
+/// from `GET /admin/realms`), or just `realm`.
+pub fn resolve_realms(client: &Client, config: &Config) -> Result<Vec<String>> {
+    let Some(wanted) = &config.realms else {
+        return Ok(vec![config.realm.clone()]);
+    };
+    let mut realms: Vec<String> = Vec::new();
+    for name in wanted {
+        if name == "*" {
+            let listed = client.get(&["admin", "realms"], &[])?;
+            for realm in listed.as_array().into_iter().flatten() {
+                if let Some(name) = realm.get("realm").and_then(|r| r.as_str()) {
+                    realms.push(name.to_string());
+                }
+            }
+        } else {
+            realms.push(name.clone());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    realms.retain(|r| seen.insert(r.clone()));
+    Ok(realms)
+}

@@ -1,0 +1,446 @@
+//! Login events (`/events`) and admin events (`/admin-events`), full refresh or
+//! incremental on `time` (epoch ms) with the state of each realm
+//! `{"time": <ms>, "ids": [<ids of events at exactly that time already emitted>]}`.
+//!
+//! Two server behaviours, probed per realm and endpoint, never guessed from the version:
+//! - Keycloak 26.2+ ("ordered"): `dateFrom`/`dateTo` take epoch ms (inclusive), `direction=asc`
+//!   sorts oldest first, events have ids. We page from the cursor up to a closed upper
+//!   bound (sync start minus `LAG_MS`, so late-committed events are not skipped), skip
+//!   events at exactly the cursor time that were emitted before (by id), and checkpoint
+//!   after every page. Keycloak 26.2.0–26.2.2 return nothing for date *strings* in
+//!   `dateTo`; this path never sends date strings.
+//! - Older servers ("legacy"): dates only (`yyyy-MM-dd`, in the server's time zone),
+//!   newest first, no ids. We read one UTC day at a time (asking for the day before and
+//!   after too, to cover any server time zone, and keeping only that UTC day), dedupe the
+//!   day by content id (pages shift while new events arrive), sort it oldest first, and
+//!   emit it in chunks with a checkpoint after each. Memory holds one day of events.
+//!
+//! Without an `id` (before 26.2) the connector derives one from the event's content
+//! (`h:` and 32 hex digits of its SHA-256): identical events in the same millisecond are
+//! indistinguishable and count once. Admin events' `representation` (the changed object,
+//! which can hold personal data) is emitted only when the config asks for it, and then
+//! without secrets.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{Ctx, Emit, End, Sink, each, segs, with_realm};
+use crate::error::{Error, Result};
+use crate::output::now_millis;
+use crate::secrets;
+use crate::time;
+
+/// How far behind "now" an incremental read stops: events are written with the time
+/// they happened, and may be committed a little later.
+pub const LAG_MS: i64 = 2_000;
+
+/// Event options from the config.
+#[derive(Debug, Clone, Default)]
+pub struct EventOptions {
+    pub include_admin_event_representation: bool,
+    /// `start_date` in epoch ms: where a first incremental sync begins.
+    pub start_ms: Option<i64>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Login,
+    Admin,
+}
+
+impl Kind {
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Login => "events",
+            Kind::Admin => "admin-events",
+        }
+    }
+}
+
+pub fn read_events(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
+    warn_if_not_stored(ctx, Kind::Login)?;
+    each(ctx, segs(&["events"]), &[], &mut |event| {
+        emit(shape(ctx, Kind::Login, event))
+    })?;
+    Ok(End::Done)
+}
+
+pub fn read_admin_events(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
+    warn_if_not_stored(ctx, Kind::Admin)?;
+    each(ctx, segs(&["admin-events"]), &[], &mut |event| {
+        emit(shape(ctx, Kind::Admin, event))
+    })?;
+    Ok(End::Done)
+}
+
+pub fn read_events_since(ctx: &Ctx, state: Option<&Value>, sink: &mut dyn Sink) -> Result<End> {
+    read_since(ctx, Kind::Login, state, sink)
+}
+
+pub fn read_admin_events_since(
+    ctx: &Ctx,
+    state: Option<&Value>,
+    sink: &mut dyn Sink,
+) -> Result<End> {
+    read_since(ctx, Kind::Admin, state, sink)
+}
+
+/// The position of an incremental read in one realm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cursor {
+    time: i64,
+    ids: Vec<String>,
+}
+
+impl Cursor {
+    fn from_state(state: Option<&Value>, start_ms: Option<i64>) -> Cursor {
+        let time = state.and_then(|s| s.get("time")).and_then(Value::as_i64);
+        match time {
+            Some(time) => Cursor {
+                time,
+                ids: state
+                    .and_then(|s| s.get("ids"))
+                    .and_then(Value::as_array)
+                    .map(|ids| {
+                        ids.iter()
+                            .filter_map(|i| i.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            None => Cursor {
+                time: start_ms.unwrap_or(0).max(0),
+                ids: Vec::new(),
+            },
+        }
+    }
+
+    fn to_state(&self) -> Value {
+        json!({"time": self.time, "ids": self.ids})
+    }
+
+    /// True for an event not yet emitted.
+    fn is_new(&self, time: i64, id: &str) -> bool {
+        time > self.time || time == self.time && !self.ids.iter().any(|i| i == id)
+    }
+
+    fn advance(&mut self, time: i64, id: &str) {
+        if time > self.time {
+            self.time = time;
+            self.ids.clear();
+        }
+        self.ids.push(id.to_string());
+    }
+}
+
+fn read_since(ctx: &Ctx, kind: Kind, state: Option<&Value>, sink: &mut dyn Sink) -> Result<End> {
+    warn_if_not_stored(ctx, kind)?;
+    let cursor = Cursor::from_state(state, ctx.events.start_ms);
+    let upper = now_millis() as i64 - LAG_MS;
+    if cursor.time > upper {
+        // A cursor from the future (clock skew, a hand-edited state): nothing to read.
+        sink.checkpoint(cursor.to_state())?;
+        return Ok(End::Done);
+    }
+    if is_ordered(ctx, kind)? {
+        read_ordered(ctx, kind, cursor, upper, sink)
+    } else {
+        read_by_day(ctx, kind, cursor, upper, sink)
+    }
+}
+
+/// Does this endpoint take epoch ms and sort ascending (Keycloak 26.2+)? An older server
+/// answers 400 to a millisecond date, or returns events without ids.
+fn is_ordered(ctx: &Ctx, kind: Kind) -> Result<bool> {
+    let query = [
+        ("dateFrom", "1".to_string()),
+        ("direction", "asc".to_string()),
+        ("first", "0".to_string()),
+        ("max", "2".to_string()),
+    ];
+    match ctx.client.get_admin(ctx.realm, &[kind.path()], &query) {
+        Ok(Value::Array(events)) => {
+            let has_ids = events
+                .iter()
+                .all(|e| e.get("id").and_then(Value::as_str).is_some());
+            let ascending = events.windows(2).all(|w| time_of(&w[0]) <= time_of(&w[1]));
+            Ok(has_ids && ascending)
+        }
+        Ok(_) => Ok(false),
+        Err(Error::Http { status: 400, .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn time_of(event: &Value) -> i64 {
+    event.get("time").and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn read_ordered(
+    ctx: &Ctx,
+    kind: Kind,
+    mut cursor: Cursor,
+    upper: i64,
+    sink: &mut dyn Sink,
+) -> Result<End> {
+    let page_size = ctx.client.page_size();
+    let mut skip = 0usize;
+    loop {
+        let query = [
+            ("dateFrom", cursor.time.to_string()),
+            ("dateTo", upper.to_string()),
+            ("direction", "asc".to_string()),
+            ("first", skip.to_string()),
+            ("max", page_size.to_string()),
+        ];
+        let page = match ctx.client.get_admin(ctx.realm, &[kind.path()], &query)? {
+            Value::Array(page) => page,
+            _ => return Err(not_a_list(ctx, kind)),
+        };
+        let mut progressed = false;
+        for event in &page {
+            let event = shape(ctx, kind, event.clone());
+            let (time, id) = (time_of(&event), super::text(&event, "id").to_string());
+            if time > upper || !cursor.is_new(time, &id) {
+                continue;
+            }
+            sink.record(event)?;
+            cursor.advance(time, &id);
+            progressed = true;
+        }
+        sink.checkpoint(cursor.to_state())?;
+        if page.len() < page_size {
+            return Ok(End::Done);
+        }
+        // A full page of events already emitted (more ties in one millisecond than a
+        // page holds): step over them; otherwise restart from the new cursor.
+        skip = if progressed { 0 } else { skip + page.len() };
+    }
+}
+
+fn read_by_day(
+    ctx: &Ctx,
+    kind: Kind,
+    mut cursor: Cursor,
+    upper: i64,
+    sink: &mut dyn Sink,
+) -> Result<End> {
+    let first_day = if cursor.time > 0 {
+        time::day_start(cursor.time)
+    } else {
+        match oldest_event_time(ctx, kind)? {
+            Some(oldest) => time::day_start(oldest),
+            None => {
+                sink.checkpoint(cursor.to_state())?;
+                return Ok(End::Done);
+            }
+        }
+    };
+    let page_size = ctx.client.page_size();
+    let mut day = first_day;
+    while day <= upper {
+        let events = one_day(ctx, kind, day, upper)?;
+        let fresh: Vec<Value> = events
+            .into_iter()
+            .filter(|e| cursor.is_new(time_of(e), super::text(e, "id")))
+            .collect();
+        for chunk in fresh.chunks(page_size.max(1)) {
+            for event in chunk {
+                cursor.advance(time_of(event), super::text(event, "id"));
+                sink.record(event.clone())?;
+            }
+            sink.checkpoint(cursor.to_state())?;
+        }
+        day += time::DAY_MS;
+    }
+    sink.checkpoint(cursor.to_state())?;
+    Ok(End::Done)
+}
+
+/// The events of one UTC day up to `upper`, deduplicated and sorted oldest first.
+fn one_day(ctx: &Ctx, kind: Kind, day: i64, upper: i64) -> Result<Vec<Value>> {
+    let query = [
+        ("dateFrom", time::date_of(day - time::DAY_MS)),
+        ("dateTo", time::date_of(day + time::DAY_MS)),
+    ];
+    let query: Vec<(&'static str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut seen = HashSet::new();
+    let mut events = Vec::new();
+    each(ctx, segs(&[kind.path()]), &query, &mut |event| {
+        let event = shape(ctx, kind, event);
+        let time = time_of(&event);
+        if time >= day
+            && time < day + time::DAY_MS
+            && time <= upper
+            && seen.insert(super::text(&event, "id").to_string())
+        {
+            events.push(event);
+        }
+        Ok(())
+    })?;
+    events.sort_by(|a, b| {
+        (time_of(a), super::text(a, "id")).cmp(&(time_of(b), super::text(b, "id")))
+    });
+    Ok(events)
+}
+
+/// The time of the oldest stored event, found by galloping over offsets (the list is
+/// newest first): about 2·log2(n) small requests.
+fn oldest_event_time(ctx: &Ctx, kind: Kind) -> Result<Option<i64>> {
+    let at = |index: usize| -> Result<Option<i64>> {
+        let query = [("first", index.to_string()), ("max", "1".to_string())];
+        Ok(
+            match ctx.client.get_admin(ctx.realm, &[kind.path()], &query)? {
+                Value::Array(list) => list.first().map(time_of),
+                _ => None,
+            },
+        )
+    };
+    if at(0)?.is_none() {
+        return Ok(None);
+    }
+    let (mut low, mut high) = (0usize, 1usize);
+    while at(high)?.is_some() {
+        low = high;
+        high = high.saturating_mul(2);
+    }
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if at(mid)?.is_some() {
+            low = mid
+        } else {
+            high = mid
+        }
+    }
+    at(low)
+}
+
+fn not_a_list(ctx: &Ctx, kind: Kind) -> Error {
+    Error::BadResponse {
+        path: format!("/admin/realms/{}/{}", ctx.realm, kind.path()),
+        detail: "expected a JSON array".into(),
+    }
+}
+
+/// Warns when the realm does not store these events (Realm settings → Events).
+fn warn_if_not_stored(ctx: &Ctx, kind: Kind) -> Result<()> {
+    let config = match ctx.client.get_admin(ctx.realm, &["events", "config"], &[]) {
+        Ok(config) => config,
+        // The read itself will report a missing role.
+        Err(Error::Http { status: 403, .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let (flag, what) = match kind {
+        Kind::Login => ("eventsEnabled", "user (login) events"),
+        Kind::Admin => ("adminEventsEnabled", "admin events"),
+    };
+    if config.get(flag) == Some(&Value::Bool(false)) {
+        ctx.warnings.borrow_mut().push(format!(
+            "realm '{}' does not save {what} (Realm settings → Events → {} → Save events is \
+             off): only events stored earlier can be read",
+            ctx.realm,
+            if kind == Kind::Login {
+                "User events settings"
+            } else {
+                "Admin events settings"
+            }
+        ));
+    }
+    Ok(())
+}
+
+/// Adds an id where Keycloak has none, the admin representation rule, and `realm`.
+fn shape(ctx: &Ctx, kind: Kind, event: Value) -> Value {
+    let mut event = with_id(event);
+    if kind == Kind::Admin {
+        shape_admin_event(&mut event, ctx.events.include_admin_event_representation);
+    }
+    with_realm(event, ctx.realm)
+}
+
+/// Keeps Keycloak's id, or derives one from the content (before `realm` is added).
+pub fn with_id(mut event: Value) -> Value {
+    let has_id = event
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty());
+    if !has_id {
+        let id = content_id(&event);
+        if let Some(obj) = event.as_object_mut() {
+            obj.insert("id".into(), Value::String(id));
+        }
+    }
+    event
+}
+
+/// `h:` + 32 hex digits of the SHA-256 of the event's canonical JSON (keys sorted).
+pub fn content_id(event: &Value) -> String {
+    let canonical = serde_json::to_string(event).unwrap_or_default();
+    let digest = Sha256::digest(canonical.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("h:{hex}")
+}
+
+fn shape_admin_event(event: &mut Value, keep_representation: bool) {
+    let Some(obj) = event.as_object_mut() else {
+        return;
+    };
+    if !keep_representation {
+        obj.remove("representation");
+        return;
+    }
+    if let Some(Value::String(text)) = obj.get("representation")
+        && let Ok(mut parsed) = serde_json::from_str::<Value>(text)
+    {
+        secrets::strip_deep(&mut parsed);
+        let cleaned = parsed.to_string();
+        obj.insert("representation".into(), Value::String(cleaned));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_id_is_stable_and_ignores_key_order() {
+        let a: Value = serde_json::from_str(r#"{"time":1,"type":"LOGIN","userId":"u"}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"userId":"u","type":"LOGIN","time":1}"#).unwrap();
+        assert_eq!(content_id(&a), content_id(&b));
+        assert_eq!(content_id(&a).len(), 34);
+        assert_ne!(
+            content_id(&a),
+            content_id(&json!({"time": 2, "type": "LOGIN"}))
+        );
+    }
+
+    #[test]
+    fn keycloak_ids_are_kept() {
+        assert_eq!(with_id(json!({"id": "abc", "time": 1}))["id"], "abc");
+    }
+
+    #[test]
+    fn representation_is_dropped_unless_asked_for_and_then_stripped() {
+        let event = json!({"id": "1", "representation": "{\"clientId\":\"x\",\"secret\":\"s3\"}"});
+        let mut dropped = event.clone();
+        shape_admin_event(&mut dropped, false);
+        assert!(dropped.get("representation").is_none());
+        let mut kept = event;
+        shape_admin_event(&mut kept, true);
+        assert_eq!(kept["representation"], "{\"clientId\":\"x\"}");
+    }
+
+    #[test]
+    fn cursor_skips_ties_already_emitted() {
+        let mut c = Cursor::from_state(Some(&json!({"time": 10, "ids": ["a"]})), None);
+        assert!(!c.is_new(10, "a") && c.is_new(10, "b") && !c.is_new(9, "z") && c.is_new(11, "a"));
+        c.advance(10, "b");
+        assert_eq!(c.to_state(), json!({"time": 10, "ids": ["a", "b"]}));
+        c.advance(12, "c");
+        assert_eq!(c.to_state(), json!({"time": 12, "ids": ["c"]}));
+        let fresh = Cursor::from_state(None, Some(5));
+        assert!(fresh.is_new(5, "x") && !fresh.is_new(4, "x"));
+    }
+}
