@@ -10,6 +10,7 @@
 
 use std::cell::RefCell;
 use std::io::Write;
+use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
@@ -144,6 +145,9 @@ fn read_stream(job: &Job, out: &mut Output<impl Write>) -> Result<bool> {
         realm: String::new(),
     };
     let mut failed = false;
+    let started = Instant::now();
+    let requests_before = job.client.request_count();
+    estimate(job, sink.out)?;
     for realm in job.realms {
         let warnings = RefCell::new(Vec::new());
         let ctx = Ctx {
@@ -176,6 +180,16 @@ fn read_stream(job: &Job, out: &mut Output<impl Write>) -> Result<bool> {
             }
         }
     }
+    let seconds = started.elapsed().as_secs_f64();
+    sink.out.log(
+        Level::Info,
+        &format!(
+            "stream '{name}': {} records, {} requests, {seconds:.1} s, {:.0} records/s",
+            sink.records,
+            job.client.request_count() - requests_before,
+            sink.records as f64 / seconds.max(0.001)
+        ),
+    )?;
     if failed {
         sink.out.stream_status(name, Status::Incomplete)?;
         return Ok(false);
@@ -188,6 +202,24 @@ fn read_stream(job: &Job, out: &mut Output<impl Write>) -> Result<bool> {
     sink.out.state(name, &final_state, sink.since_state)?;
     sink.out.stream_status(name, Status::Complete)?;
     Ok(true)
+}
+
+/// A TRACE ESTIMATE for streams with a cheap count endpoint (users, groups), summed over
+/// the realms, so hosts can show progress. A count that fails is just left out.
+fn estimate(job: &Job, out: &mut Output<impl Write>) -> Result<()> {
+    let Some(path) = job.stream.count else {
+        return Ok(());
+    };
+    let mut total = 0;
+    for realm in job.realms {
+        match job.client.get_admin(realm, path, &[]) {
+            // users/count is a bare number, groups/count is {"count": n}.
+            Ok(Value::Number(n)) => total += n.as_u64().unwrap_or(0),
+            Ok(Value::Object(o)) => total += o.get("count").and_then(Value::as_u64).unwrap_or(0),
+            _ => return Ok(()),
+        }
+    }
+    out.estimate(job.stream.name, total)
 }
 
 /// Errors after which no other stream can succeed either.

@@ -29,6 +29,8 @@ pub struct Stream {
     /// realm-management client roles the service account needs for this stream.
     pub roles: &'static [&'static str],
     pub reader: Reader,
+    /// A cheap count endpoint under the realm, for TRACE ESTIMATE progress messages.
+    pub count: Option<&'static [&'static str]>,
     /// For incremental streams: the cursor field and the reader that resumes from a
     /// realm's state.
     pub incremental: Option<Incremental>,
@@ -103,6 +105,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: REALM,
         reader: Reader::Custom(realm::read),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -115,6 +118,7 @@ pub static STREAMS: &[Stream] = &[
             query: &[("briefRepresentation", "false")],
             shape: drop_access,
         },
+        count: Some(&["users", "count"]),
         incremental: None,
     },
     Stream {
@@ -123,6 +127,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: USERS,
         reader: Reader::Custom(groups::read_groups),
+        count: Some(&["groups", "count"]),
         incremental: None,
     },
     Stream {
@@ -131,6 +136,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["group_id", "user_id"],
         roles: USERS,
         reader: Reader::Custom(groups::read_members),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -143,6 +149,7 @@ pub static STREAMS: &[Stream] = &[
             query: &[("briefRepresentation", "false")],
             shape: |_| {},
         },
+        count: None,
         incremental: None,
     },
     Stream {
@@ -151,6 +158,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: CLIENTS,
         reader: Reader::Custom(clients::read_clients),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -159,6 +167,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: CLIENTS,
         reader: Reader::Custom(roles::read_client_roles),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -167,6 +176,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["role_id", "child_role_id"],
         roles: &["view-realm", "view-clients"],
         reader: Reader::Custom(roles::read_composites),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -175,6 +185,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["user_id", "role_id"],
         roles: &["view-users", "view-realm", "view-clients"],
         reader: Reader::Custom(roles::read_user_mappings),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -183,6 +194,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["group_id", "role_id"],
         roles: USERS,
         reader: Reader::Custom(groups::read_role_mappings),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -194,6 +206,7 @@ pub static STREAMS: &[Stream] = &[
             path: &["client-scopes"],
             shape: |_| {},
         },
+        count: None,
         incremental: None,
     },
     Stream {
@@ -206,6 +219,7 @@ pub static STREAMS: &[Stream] = &[
             query: &[("briefRepresentation", "false")],
             shape: secrets::strip_identity_provider,
         },
+        count: None,
         incremental: None,
     },
     Stream {
@@ -214,6 +228,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["user_id", "identity_provider"],
         roles: &["view-users", "view-identity-providers"],
         reader: Reader::Custom(idp::read_links),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -222,6 +237,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id", "offline"],
         roles: CLIENTS,
         reader: Reader::Custom(clients::read_sessions),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -230,6 +246,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: REALM,
         reader: Reader::Custom(clients::read_session_stats),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -238,6 +255,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: &["view-organizations"],
         reader: Reader::Custom(orgs::read_organizations),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -246,6 +264,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["organization_id", "user_id"],
         roles: &["view-organizations", "view-users"],
         reader: Reader::Custom(orgs::read_members),
+        count: None,
         incremental: None,
     },
     Stream {
@@ -254,6 +273,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: EVENTS,
         reader: Reader::Custom(events::read_events),
+        count: None,
         incremental: Some(Incremental {
             cursor_field: "time",
             read: events::read_events_since,
@@ -265,6 +285,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: EVENTS,
         reader: Reader::Custom(events::read_admin_events),
+        count: None,
         incremental: Some(Incremental {
             cursor_field: "time",
             read: events::read_admin_events_since,

@@ -7,5 +7,6 @@ mod auth;
 mod check;
 mod cli;
 mod faults;
+mod incremental;
 mod read;
 mod streams;

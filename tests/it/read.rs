@@ -265,6 +265,7 @@ fn every_admin_request_sends_an_explicit_max() {
         "/events/config",
         "/client-scopes",
         "/client-session-stats",
+        "/count",
     ];
     let admin: Vec<_> = fake
         .requests()
@@ -291,4 +292,45 @@ fn every_admin_request_sends_an_explicit_max() {
         );
     }
     assert_eq!(run.keys("users", &["id"]), truth(&fake, REALM, "users"));
+}
+
+#[test]
+fn progress_estimates_and_a_summary_per_stream() {
+    let fake = start_sample();
+    let run = read(&fake, &["users", "groups", "realm_roles"], json!({}));
+    let estimates: Vec<(String, u64)> = run
+        .messages
+        .iter()
+        .filter_map(|m| match m {
+            Msg::TRACE { trace } if trace.kind == "ESTIMATE" => trace.estimate.clone(),
+            _ => None,
+        })
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_string(),
+                e["row_estimate"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let users = fake
+        .with_realm_mut(REALM, |r| r.users.len() as u64)
+        .unwrap();
+    let groups = fake
+        .with_realm_mut(REALM, |r| r.groups.len() as u64)
+        .unwrap();
+    assert!(
+        estimates.contains(&("users".to_string(), users)),
+        "{estimates:?}"
+    );
+    assert!(
+        estimates.iter().any(|(n, _)| n == "groups"),
+        "{estimates:?}"
+    );
+    assert!(groups > 0);
+    let summaries = run
+        .messages
+        .iter()
+        .filter(|m| matches!(m, Msg::LOG { log } if log.level == "INFO" && log.message.contains("records/s")))
+        .count();
+    assert_eq!(summaries, 3);
 }
