@@ -42,6 +42,19 @@ pub fn date_of(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// RFC 3339 UTC timestamp with milliseconds, e.g. `2024-06-10T06:13:20.000Z`.
+pub fn iso_of(ms: i64) -> String {
+    let day = ms.div_euclid(MS_PER_DAY);
+    let rest = ms - day * MS_PER_DAY;
+    let (h, mi, s, milli) = (
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000,
+    );
+    format!("{}T{h:02}:{mi:02}:{s:02}.{milli:03}Z", date_of(ms))
+}
+
 /// Start of the UTC day containing `ms`.
 pub fn day_start(ms: i64) -> i64 {
     ms.div_euclid(MS_PER_DAY) * MS_PER_DAY
@@ -130,6 +143,11 @@ mod tests {
             Some(1_718_000_000_500)
         );
         assert_eq!(date_of(1_718_000_000_000), "2024-06-10");
+        assert_eq!(iso_of(1_718_000_000_500), "2024-06-10T06:13:20.500Z");
+        assert_eq!(
+            parse_instant(&iso_of(1_718_000_000_500)),
+            Some(1_718_000_000_500)
+        );
         assert_eq!(date_of(951_782_400_000), "2000-02-29");
         for day in [0i64, 11_016, 19_884, 20_000, -1] {
             let ms = day * DAY_MS;

@@ -57,6 +57,7 @@ enum Route<'a> {
     Events,
     AdminEvents,
     EventsConfig,
+    Components,
 }
 
 fn parse_route<'a>(segs: &[&'a str], organizations_api: bool) -> Option<Route<'a>> {
@@ -88,6 +89,7 @@ fn parse_route<'a>(segs: &[&'a str], organizations_api: bool) -> Option<Route<'a
         ["events"] => Route::Events,
         ["admin-events"] => Route::AdminEvents,
         ["events", "config"] => Route::EventsConfig,
+        ["components"] => Route::Components,
         _ => return None,
     })
 }
@@ -120,7 +122,7 @@ fn required_roles(route: &Route) -> Need {
         Route::IdentityProviders => Need::Any(&[VIEW_IDPS]),
         Route::Organizations => Need::Any(&[VIEW_ORGS]),
         Route::OrganizationMembers(_) => Need::All(&[VIEW_ORGS, VIEW_USERS]),
-        Route::Roles | Route::SessionStats => Need::Any(&[VIEW_REALM]),
+        Route::Roles | Route::SessionStats | Route::Components => Need::Any(&[VIEW_REALM]),
         Route::RoleComposites(_) => Need::Any(&[VIEW_REALM, VIEW_CLIENTS]),
         Route::RoleUsers(_) => Need::All(&[VIEW_USERS, VIEW_REALM]),
         Route::ClientRoleUsers(..) => Need::All(&[VIEW_USERS, VIEW_CLIENTS]),
@@ -206,6 +208,16 @@ fn serve(ctx: &Ctx, realm: &RealmData, route: Route) -> Result<Response, Respons
         Route::Events => activity::events(ctx, realm),
         Route::AdminEvents => activity::admin_events(ctx, realm),
         Route::EventsConfig => Ok(activity::events_config(realm)),
+        Route::Components => {
+            let wanted = ctx.req.param("type");
+            let list: Vec<Value> = realm
+                .components
+                .iter()
+                .filter(|c| wanted.is_none_or(|t| c.get("providerType") == Some(&json!(t))))
+                .cloned()
+                .collect();
+            Ok(Response::json(200, &Value::Array(list)))
+        }
     }
 }
 

@@ -64,6 +64,9 @@ pub struct RealmData {
     pub events: Vec<Value>,
     /// Admin events in full form (with `id`), oldest first.
     pub admin_events: Vec<Value>,
+    /// Components (`/components?type=…`), e.g. user storage providers (LDAP); none in
+    /// the sample.
+    pub components: Vec<Value>,
 }
 
 /// A deterministic realm named `name` with `users` users.
@@ -99,6 +102,7 @@ pub fn sample_realm(name: &str, users: usize) -> RealmData {
         organization_members,
         events: Vec::new(),
         admin_events: Vec::new(),
+        components: Vec::new(),
     };
     realm.federated_identities = sample_identity::federated_identities(name, &realm.users);
     realm.events = sample_activity::events(&realm);
@@ -370,7 +374,8 @@ fn realm_representation(name: &str, id: &str) -> Value {
         "loginWithEmailAllowed": true, "duplicateEmailsAllowed": false, "bruteForceProtected": false,
         "eventsEnabled": true, "eventsListeners": ["jboss-logging"],
         "enabledEventTypes": ["LOGIN", "LOGIN_ERROR", "LOGOUT", "CODE_TO_TOKEN", "REFRESH_TOKEN",
-                              "CLIENT_LOGIN", "UPDATE_PASSWORD"],
+                              "CLIENT_LOGIN", "UPDATE_PASSWORD", "REGISTER", "UPDATE_PROFILE",
+                              "UPDATE_EMAIL", "VERIFY_EMAIL", "DELETE_ACCOUNT"],
         "adminEventsEnabled": true, "adminEventsDetailsEnabled": true,
         "internationalizationEnabled": true, "supportedLocales": ["en", "de", "pl"],
         "defaultLocale": "en",

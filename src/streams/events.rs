@@ -45,7 +45,7 @@ pub struct EventOptions {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Login,
     Admin,
 }
@@ -144,11 +144,49 @@ fn read_since(ctx: &Ctx, kind: Kind, state: Option<&Value>, sink: &mut dyn Sink)
         sink.checkpoint(cursor.to_state())?;
         return Ok(End::Done);
     }
+    scan(ctx, kind, cursor, upper, sink)
+}
+
+/// Reads the events after `cursor` up to `upper` into `sink`, with the API the server
+/// has. Also the change feed of incremental `users`.
+fn scan(ctx: &Ctx, kind: Kind, cursor: Cursor, upper: i64, sink: &mut dyn Sink) -> Result<End> {
     if is_ordered(ctx, kind)? {
         read_ordered(ctx, kind, cursor, upper, sink)
     } else {
         read_by_day(ctx, kind, cursor, upper, sink)
     }
+}
+
+/// Calls `f` with every event after the cursor in `state` (or after `start` when there
+/// is none) up to `upper`; returns the cursor state after the last event.
+pub(crate) fn scan_since(
+    ctx: &Ctx,
+    kind: Kind,
+    state: Option<&Value>,
+    start: i64,
+    upper: i64,
+    f: &mut dyn FnMut(&Value),
+) -> Result<Value> {
+    struct Collect<'f> {
+        f: &'f mut dyn FnMut(&Value),
+        last: Option<Value>,
+    }
+    impl Sink for Collect<'_> {
+        fn record(&mut self, record: Value) -> Result<()> {
+            (self.f)(&record);
+            Ok(())
+        }
+        fn checkpoint(&mut self, realm_state: Value) -> Result<()> {
+            self.last = Some(realm_state);
+            Ok(())
+        }
+    }
+    let cursor = Cursor::from_state(state, Some(start));
+    let mut collect = Collect { f, last: None };
+    if cursor.time <= upper {
+        scan(ctx, kind, cursor.clone(), upper, &mut collect)?;
+    }
+    Ok(collect.last.unwrap_or_else(|| cursor.to_state()))
 }
 
 /// Does this endpoint take epoch ms and sort ascending (Keycloak 26.2+)? An older server

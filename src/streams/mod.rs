@@ -12,6 +12,7 @@ mod idp;
 mod orgs;
 mod realm;
 mod roles;
+mod users;
 
 use serde_json::Value;
 
@@ -119,7 +120,10 @@ pub static STREAMS: &[Stream] = &[
             shape: drop_access,
         },
         count: Some(&["users", "count"]),
-        incremental: None,
+        incremental: Some(Incremental {
+            cursor_field: "_ab_cdc_updated_at",
+            read: users::read_users_since,
+        }),
     },
     Stream {
         name: "groups",
@@ -306,7 +310,7 @@ impl Stream {
 
 /// `access` says what the *caller* may do with the object; it differs between
 /// credentials and is not data about the object.
-fn drop_access(item: &mut Value) {
+pub(crate) fn drop_access(item: &mut Value) {
     if let Some(obj) = item.as_object_mut() {
         obj.remove("access");
     }

@@ -10,3 +10,4 @@ mod faults;
 mod incremental;
 mod read;
 mod streams;
+mod users_feed;
