@@ -8,9 +8,10 @@ use serde_json::{Map, Value};
 const CLIENT_SECRET_FIELDS: &[&str] = &["secret", "registrationAccessToken"];
 
 /// True for attribute or config keys whose value is a credential or key material.
+/// "token" is not on the list: it would take `tokenUrl` and token lifespans with it.
 pub fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["secret", "private", "password", "credential", "token"]
+    ["secret", "private", "password", "credential"]
         .iter()
         .any(|needle| key.contains(needle))
 }
@@ -138,6 +139,13 @@ mod tests {
             json!({"alias": "corp", "config": {"clientId": "x",
             "jwtX509HeadersEnabled": "false"}})
         );
+    }
+
+    #[test]
+    fn identity_provider_urls_are_kept() {
+        let mut idp = json!({"config": {"tokenUrl": "https://idp/token", "clientSecret": "s"}});
+        strip_identity_provider(&mut idp);
+        assert_eq!(idp, json!({"config": {"tokenUrl": "https://idp/token"}}));
     }
 
     #[test]

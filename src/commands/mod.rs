@@ -17,8 +17,8 @@ use crate::protocol::{Catalog, CatalogStream, Message, Spec};
 use crate::streams::{STREAMS, Stream};
 
 pub use check::check;
-pub use read::ReadArgs;
 pub use read::read;
+pub use read::{ReadArgs, Selected, read_streams};
 
 /// How a command that did not fail outright ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -45,29 +45,7 @@ pub fn spec(out: &mut Output<impl Write>) -> Result<Outcome> {
 pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
     let config = Config::load(config_path)?;
     out.add_secret(config.client_secret.expose());
-    let client = Client::new(&config)?;
-    client.authenticate()?;
-    let mut accesses = Vec::new();
-    let mut first_error = None;
-    for realm in access::resolve_realms(&client, &config)? {
-        match Access::probe(&client, &realm) {
-            Ok(access) => accesses.push(access),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    if let (true, Some(e)) = (accesses.is_empty(), first_error) {
-        return Err(e);
-    }
-    let served: Vec<&Stream> = STREAMS
-        .iter()
-        .filter(|s| {
-            accesses
-                .iter()
-                .any(|a| a.availability(s) == Availability::Available)
-        })
-        .collect();
+    let served = served_streams(&config)?;
     let schemas: Vec<Value> = served.iter().map(|s| s.schema_json()).collect();
     let streams = served
         .iter()
@@ -89,4 +67,32 @@ pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outco
         catalog: Catalog { streams },
     })?;
     Ok(Outcome::Success)
+}
+
+/// The streams the server and the client's roles can serve in at least one of the
+/// configured realms (one `max=1` probe per role and realm).
+pub fn served_streams(config: &Config) -> Result<Vec<&'static Stream>> {
+    let client = Client::new(config)?;
+    client.authenticate()?;
+    let mut accesses = Vec::new();
+    let mut first_error = None;
+    for realm in access::resolve_realms(&client, config)? {
+        match Access::probe(&client, &realm) {
+            Ok(access) => accesses.push(access),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let (true, Some(e)) = (accesses.is_empty(), first_error) {
+        return Err(e);
+    }
+    Ok(STREAMS
+        .iter()
+        .filter(|s| {
+            accesses
+                .iter()
+                .any(|a| a.availability(s) == Availability::Available)
+        })
+        .collect())
 }

@@ -9,19 +9,21 @@
 //! once; any failed stream makes the exit code non-zero.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
 use super::Outcome;
-use crate::access;
+use crate::access::{self, Access, Availability};
 use crate::catalog::{self, SyncMode};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
+use crate::host::Host;
 use crate::http::Client;
 use crate::output::Output;
-use crate::protocol::{Level, Status};
+use crate::protocol::Level;
 use crate::state;
 use crate::streams::{self, Ctx, End, EventOptions, Sink, Stream};
 
@@ -42,25 +44,56 @@ pub fn read(args: &ReadArgs, out: &mut Output<impl Write>) -> Result<Outcome> {
     for warning in catalog.warnings.iter().chain(&input_state.warnings) {
         out.log(Level::Warn, warning)?;
     }
-    let client = Client::new(&config)?;
+    let selected: Vec<Selected> = catalog
+        .streams
+        .iter()
+        .map(|c| Selected {
+            stream: c.stream,
+            incremental: c.sync_mode == SyncMode::Incremental,
+        })
+        .collect();
+    read_streams(&config, &selected, &input_state.streams, out)
+}
+
+/// A stream to read and whether the host asked for an incremental sync.
+pub struct Selected {
+    pub stream: &'static Stream,
+    pub incremental: bool,
+}
+
+/// The read engine shared by the Airbyte and the Singer command: reads `selected` in
+/// order, each across the configured realms, resuming incremental streams from `states`.
+pub fn read_streams(
+    config: &Config,
+    selected: &[Selected],
+    states: &HashMap<String, Value>,
+    out: &mut impl Host,
+) -> Result<Outcome> {
+    let client = Client::new(config)?;
     client.authenticate()?;
-    let realms = access::resolve_realms(&client, &config)?;
+    let realms = access::resolve_realms(&client, config)?;
     let events = EventOptions {
         include_admin_event_representation: config.include_admin_event_representation,
         start_ms: config.start_ms,
     };
+    // What each realm serves, probed once per read (None when probing failed: then every
+    // stream is simply tried, and its own errors speak).
+    let accesses: HashMap<String, Option<Access>> = realms
+        .iter()
+        .map(|r| (r.clone(), Access::probe(&client, r).ok()))
+        .collect();
     let mut outcome = Outcome::Success;
-    for configured in &catalog.streams {
-        let stream = configured.stream;
-        let incremental =
-            configured.sync_mode == SyncMode::Incremental && stream.incremental.is_some();
+    for choice in selected {
+        let stream = choice.stream;
+        let incremental = choice.incremental && stream.incremental.is_some();
         let job = Job {
             stream,
             client: &client,
-            config: &config,
+            config,
             realms: &realms,
             events: &events,
-            prior: incremental.then(|| prior_realms(input_state.streams.get(stream.name), out)),
+            accesses: &accesses,
+            prior: incremental.then(|| prior_realms(states.get(stream.name), out)),
         };
         if !read_stream(&job, out)? {
             outcome = Outcome::StreamsFailed;
@@ -77,13 +110,14 @@ struct Job<'a> {
     config: &'a Config,
     realms: &'a [String],
     events: &'a EventOptions,
+    accesses: &'a HashMap<String, Option<Access>>,
     /// For an incremental read: the input state's cursor per realm.
     prior: Option<Map<String, Value>>,
 }
 
 /// The per-realm cursors of a stream's input state `{"realms": {...}}`; anything else is
 /// ignored with a warning (the stream then starts from `start_date`, losing nothing).
-fn prior_realms(state: Option<&Value>, out: &mut Output<impl Write>) -> Map<String, Value> {
+fn prior_realms(state: Option<&Value>, out: &mut impl Host) -> Map<String, Value> {
     let Some(state) = state else {
         return Map::new();
     };
@@ -102,8 +136,8 @@ fn prior_realms(state: Option<&Value>, out: &mut Output<impl Write>) -> Map<Stri
 }
 
 /// Writes records and checkpoints of one stream; counts records per STATE.
-struct StreamSink<'o, W: Write> {
-    out: &'o mut Output<W>,
+struct StreamSink<'o, H: Host> {
+    out: &'o mut H,
     name: &'static str,
     records: u64,
     since_state: u64,
@@ -112,10 +146,10 @@ struct StreamSink<'o, W: Write> {
     realm: String,
 }
 
-impl<W: Write> Sink for StreamSink<'_, W> {
+impl<H: Host> Sink for StreamSink<'_, H> {
     fn record(&mut self, record: Value) -> Result<()> {
         if self.records == 0 {
-            self.out.stream_status(self.name, Status::Running)?;
+            self.out.running(self.name)?;
         }
         self.records += 1;
         self.since_state += 1;
@@ -133,9 +167,9 @@ impl<W: Write> Sink for StreamSink<'_, W> {
 
 /// Reads one stream in every realm. Returns whether all realms worked; `Err` only for
 /// what ends the whole read.
-fn read_stream(job: &Job, out: &mut Output<impl Write>) -> Result<bool> {
+fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
     let name = job.stream.name;
-    out.stream_status(name, Status::Started)?;
+    out.started(job.stream, job.prior.is_some())?;
     let mut sink = StreamSink {
         out,
         name,
@@ -157,8 +191,17 @@ fn read_stream(job: &Job, out: &mut Output<impl Write>) -> Result<bool> {
             warnings: &warnings,
         };
         sink.realm = realm.clone();
-        let result = match (&job.prior, &job.stream.incremental) {
-            (Some(prior), Some(incremental)) => {
+        let availability = job
+            .accesses
+            .get(realm)
+            .and_then(|a| a.as_ref())
+            .map(|a| a.availability(job.stream));
+        let result = match (availability, &job.prior, &job.stream.incremental) {
+            // Known in advance: fail (or skip) without emitting part of the stream, which
+            // Keycloak would sometimes allow (realm-role composites without view-clients).
+            (Some(Availability::MissingRoles(missing)), ..) => Err(missing_roles(realm, &missing)),
+            (Some(Availability::NotServed(why)), ..) => Ok(End::NotServed(why)),
+            (_, Some(prior), Some(incremental)) => {
                 (incremental.read)(&ctx, prior.get(realm), &mut sink)
             }
             _ => streams::read(job.stream, &ctx, &mut |record| sink.record(record)),
@@ -191,7 +234,7 @@ fn read_stream(job: &Job, out: &mut Output<impl Write>) -> Result<bool> {
         ),
     )?;
     if failed {
-        sink.out.stream_status(name, Status::Incomplete)?;
+        sink.out.finished(name, false)?;
         return Ok(false);
     }
     let final_state = if job.prior.is_some() {
@@ -200,13 +243,13 @@ fn read_stream(job: &Job, out: &mut Output<impl Write>) -> Result<bool> {
         json!({})
     };
     sink.out.state(name, &final_state, sink.since_state)?;
-    sink.out.stream_status(name, Status::Complete)?;
+    sink.out.finished(name, true)?;
     Ok(true)
 }
 
 /// A TRACE ESTIMATE for streams with a cheap count endpoint (users, groups), summed over
 /// the realms, so hosts can show progress. A count that fails is just left out.
-fn estimate(job: &Job, out: &mut Output<impl Write>) -> Result<()> {
+fn estimate(job: &Job, out: &mut impl Host) -> Result<()> {
     let Some(path) = job.stream.count else {
         return Ok(());
     };
@@ -220,6 +263,21 @@ fn estimate(job: &Job, out: &mut Output<impl Write>) -> Result<()> {
         }
     }
     out.estimate(job.stream.name, total)
+}
+
+/// The refusal a probe saw, as the error the stream's own request would have had.
+fn missing_roles(realm: &str, missing: &[&str]) -> Error {
+    let probe = access::ROLE_PROBES
+        .iter()
+        .find(|(role, _)| missing.contains(role))
+        .map(|(_, path)| path.join("/"))
+        .unwrap_or_default();
+    Error::Http {
+        status: 403,
+        path: format!("/admin/realms/{realm}/{probe}"),
+        detail: format!("the probe for {} was refused", missing.join(", ")),
+        retry_after: None,
+    }
 }
 
 /// Errors after which no other stream can succeed either.

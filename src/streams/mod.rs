@@ -196,7 +196,8 @@ pub static STREAMS: &[Stream] = &[
         name: "group_role_mappings",
         schema: schema!("group_role_mappings"),
         primary_key: &["group_id", "role_id"],
-        roles: USERS,
+        // Keycloak 26 leaves clientMappings out without view-clients.
+        roles: &["view-users", "view-clients"],
         reader: Reader::Custom(groups::read_role_mappings),
         count: None,
         incremental: None,

@@ -1,11 +1,21 @@
 //! The realm's own settings, one record per realm, without any secret.
 
 use super::{Ctx, Emit, End, with_realm};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::secrets;
 
 pub fn read(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
     let mut realm = ctx.client.get_admin(ctx.realm, &[], &[])?;
+    // Any admin gets a cut-down representation (name and display settings, no id);
+    // the full one needs view-realm. A partial record would have no primary key.
+    if realm.get("id").and_then(|id| id.as_str()).is_none() {
+        return Err(Error::Http {
+            status: 403,
+            path: format!("/admin/realms/{}", ctx.realm),
+            detail: "Keycloak returned only the public part of the realm (no id)".into(),
+            retry_after: None,
+        });
+    }
     secrets::strip_deep(&mut realm);
     emit(with_realm(realm, ctx.realm))?;
     Ok(End::Done)

@@ -79,7 +79,10 @@ fn a_401_that_persists_is_a_clear_config_error() {
         "no state for a failed stream"
     );
     assert_eq!(run.statuses("clients"), ["STARTED", "RUNNING", "COMPLETE"]);
-    assert_eq!(fake.tokens_issued(), 2, "one new token only");
+    // One new token per refused request: the read's role probe and the stream's request.
+    assert_eq!(fake.tokens_issued(), 3, "one new token per request only");
+    let refused = fake.requests().iter().filter(|r| r.status == 401).count();
+    assert_eq!(refused, 4, "each request tried twice, never more");
 }
 
 #[test]

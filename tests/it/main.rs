@@ -9,5 +9,6 @@ mod cli;
 mod faults;
 mod incremental;
 mod read;
+mod singer;
 mod streams;
 mod users_feed;

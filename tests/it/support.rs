@@ -375,3 +375,38 @@ pub fn schemas(fake: &FakeKeycloak) -> BTreeMap<String, Value> {
         })
         .collect()
 }
+
+/// A Singer-mode run: every stdout line as JSON, stderr as text.
+pub struct SingerRun {
+    pub code: Option<i32>,
+    pub lines: Vec<Value>,
+    pub stderr: String,
+}
+
+impl SingerRun {
+    pub fn of_type(&self, kind: &str) -> Vec<&Value> {
+        self.lines.iter().filter(|l| l["type"] == kind).collect()
+    }
+}
+
+/// Runs `tap-keycloak` (or another binary of the crate) and checks its output for
+/// secrets.
+pub fn run_singer(binary: &str, args: &[&str]) -> SingerRun {
+    let output = Command::new(binary)
+        .args(args)
+        .env("SOURCE_KEYCLOAK_RETRY_BASE_MS", "20")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the tap");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_no_secrets(&stdout, &stderr);
+    SingerRun {
+        code: output.status.code(),
+        lines: stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect(),
+        stderr,
+    }
+}
