@@ -6,6 +6,7 @@
 //! what a reader remembers grows with groups, roles or clients, never with users.
 
 mod clients;
+mod effective;
 mod events;
 mod groups;
 mod idp;
@@ -189,6 +190,15 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["user_id", "role_id"],
         roles: &["view-users", "view-realm", "view-clients"],
         reader: Reader::Custom(roles::read_user_mappings),
+        count: None,
+        incremental: None,
+    },
+    Stream {
+        name: "user_effective_roles",
+        schema: schema!("user_effective_roles"),
+        primary_key: &["user_id", "role_id", "grant"],
+        roles: &["view-users", "view-realm", "view-clients"],
+        reader: Reader::Custom(effective::read),
         count: None,
         incremental: None,
     },

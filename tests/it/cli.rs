@@ -16,7 +16,18 @@ fn golden(name: &str, actual: &Value) {
         std::fs::write(&path, &pretty).expect("write snapshot");
     }
     let expected = std::fs::read_to_string(&path).expect("snapshot exists");
-    assert_eq!(pretty, expected, "{name} differs from its golden file");
+    if pretty != expected {
+        let line = pretty
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "{name} differs from tests/snapshots/{name} from line {}: review the change and \
+             rerun with UPDATE_SNAPSHOTS=1",
+            line + 1
+        );
+    }
 }
 
 #[test]

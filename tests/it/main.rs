@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod check;
 mod cli;
+mod effective;
 mod faults;
 mod incremental;
 mod read;

@@ -66,11 +66,57 @@ pub fn truth(fake: &FakeKeycloak, realm: &str, stream: &str) -> BTreeSet<Vec<Str
             .iter()
             .map(|(o, u, _)| vec![o.clone(), u.clone()])
             .collect(),
+        "user_effective_roles" => effective_grants(r),
         "events" => ids(&r.events),
         "admin_events" => ids(&r.admin_events),
         other => panic!("no ground truth for stream {other}"),
     })
     .expect("realm exists")
+}
+
+/// Effective grants computed per user (the connector computes them per role and per
+/// group): direct roles, roles of the user's groups and their ancestors, and everything
+/// composites contain.
+fn effective_grants(r: &fake_keycloak::RealmData) -> BTreeSet<Vec<String>> {
+    let parent = |g: &str| -> Option<String> {
+        r.groups
+            .iter()
+            .find(|x| x["id"] == g)
+            .and_then(|x| x["parentId"].as_str().map(String::from))
+    };
+    let closure = |role: &str| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![role.to_string()];
+        while let Some(next) = stack.pop() {
+            for (_, child) in r.composites.iter().filter(|(p, _)| *p == next) {
+                if child != role && seen.insert(child.clone()) {
+                    stack.push(child.clone());
+                }
+            }
+        }
+        seen
+    };
+    let mut grants: Vec<(String, String, String)> = Vec::new();
+    for (user, role) in &r.user_role_mappings {
+        grants.push((user.clone(), role.clone(), "direct".into()));
+    }
+    for (group, user) in &r.members {
+        let mut via = Some(group.clone());
+        while let Some(g) = via {
+            for (_, role) in r.group_role_mappings.iter().filter(|(x, _)| *x == g) {
+                grants.push((user.clone(), role.clone(), format!("group:{group}:{g}")));
+            }
+            via = parent(&g);
+        }
+    }
+    let mut all = BTreeSet::new();
+    for (user, role, how) in grants {
+        for inner in closure(&role) {
+            all.insert(vec![user.clone(), inner, format!("composite:{role}:{how}")]);
+        }
+        all.insert(vec![user, role, how]);
+    }
+    all
 }
 
 pub fn pk(stream: &str) -> &'static [&'static str] {
