@@ -9,6 +9,7 @@ Env:
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from kc_helpers import (HERE, LOGIN_USERS, REALM, Connector, GROUND_TRUTH, KeycloakAdmin,
+from kc_helpers import (CLIENT_SECRETS, CREATED_CLIENT_SECRET, HERE, LOGIN_USERS, OTHER_REALM,
+                        REALM, Connector, GROUND_TRUTH, KeycloakAdmin, compute_ground_truth,
                         configured_catalog, connector_bin)
 
 # PyAirbyte reads these at import time: no registry/telemetry calls, logs under .work
@@ -98,25 +100,117 @@ def admin(keycloak) -> KeycloakAdmin:
     return KeycloakAdmin(keycloak.base_url, keycloak.admin_user, keycloak.admin_password)
 
 
+SA_VIEW_ROLES = ["view-users", "view-realm", "view-clients", "view-events",
+                 "view-identity-providers", "view-organizations"]
+# organizations created on 25+ (name -> usernames of members)
+ORGANIZATIONS = {
+    "Initech Partners": ["user010", "user011", "user012", "user013", "alice"],
+    "Umbrella Labs 🧪": ["user020", "user021", "alice"],
+    "Empty Org": [],
+}
+
+
+def _ok(r: requests.Response, *codes: int) -> requests.Response:
+    assert r.status_code in (codes or (200, 201, 204)), \
+        f"{r.request.method} {r.request.url}: {r.status_code} {r.text[:500]}"
+    return r
+
+
+def _client_uuid(a: KeycloakAdmin, client_id: str) -> str:
+    found = a.get("/clients", clientId=client_id)
+    assert found, f"client {client_id} not found in realm {a.realm}"
+    return found[0]["id"]
+
+
+def grant_client_roles(a: KeycloakAdmin, user_id: str, client_id: str, names: list[str]) -> list:
+    """Grants the roles of client `client_id` that exist (others are skipped)."""
+    cid = _client_uuid(a, client_id)
+    roles = [r for r in a.get(f"/clients/{cid}/roles") if r["name"] in names]
+    if roles:
+        _ok(a.request("POST", f"/users/{user_id}/role-mappings/clients/{cid}", json=roles))
+    return sorted(r["name"] for r in roles)
+
+
+def sa_user_id(a: KeycloakAdmin, client_id: str) -> str:
+    return a.get(f"/clients/{_client_uuid(a, client_id)}/service-account-user")["id"]
+
+
 @pytest.fixture(scope="session")
-def activity(keycloak, admin):
-    """Generate events before anything is read: successful and failed logins
-    (login-app, password grant) and admin changes. Returns the tokens seen."""
+def realm_setup(keycloak, admin):
+    """What the realm files cannot carry portably (Keycloak 22 imports them too):
+    organizations and view-organizations on 25+, and the master-realm client sk-multi
+    whose service account may read acme and globex (not master)."""
+    info = {"organizations": {}}
+    if keycloak.major >= 25:
+        for cid in ("source-keycloak", "sk-no-clients", "sk-no-events"):
+            grant_client_roles(admin, sa_user_id(admin, cid), "realm-management",
+                               ["view-organizations"])
+        rep = admin.get("")
+        if not rep.get("organizationsEnabled"):
+            _ok(admin.request("PUT", "", json={"realm": REALM, "organizationsEnabled": True}))
+        existing = {o["name"]: o for o in admin.paged("/organizations")}
+        for i, (name, members) in enumerate(ORGANIZATIONS.items()):
+            if name not in existing:
+                _ok(admin.request("POST", "/organizations", json={
+                    "name": name, "alias": f"it-org-{i}", "enabled": True,
+                    "description": f"created by the acceptance suite #{i}",
+                    "domains": [{"name": f"org{i}.acme.example.test"}]}), 201)
+            org = [o for o in admin.paged("/organizations", search=name)
+                   if o["name"] == name][0]
+            for username in members:
+                uid = admin.get("/users", username=username, exact="true")[0]["id"]
+                r = admin.request("POST", f"/organizations/{org['id']}/members",
+                                  data=json.dumps(uid),
+                                  headers={"Content-Type": "application/json"})
+                _ok(r, 201, 204, 409)
+            info["organizations"][org["id"]] = name
+    # sk-multi: a master-realm client with view-* roles on acme-realm and globex-realm
+    master = KeycloakAdmin(admin.base_url, admin.user, admin.password, realm="master")
+    r = master.request("POST", "/clients", json={
+        "clientId": "sk-multi", "name": "sk-multi", "enabled": True,
+        "protocol": "openid-connect", "publicClient": False,
+        "clientAuthenticatorType": "client-secret", "secret": CLIENT_SECRETS["sk-multi"],
+        "serviceAccountsEnabled": True, "standardFlowEnabled": False,
+        "directAccessGrantsEnabled": False})
+    _ok(r, 201, 409)
+    uid = sa_user_id(master, "sk-multi")
+    info["sk_multi_roles"] = {
+        realm: grant_client_roles(master, uid, f"{realm}-realm", SA_VIEW_ROLES)
+        for realm in (REALM, OTHER_REALM)}
+    return info
+
+
+@pytest.fixture(scope="session")
+def activity(keycloak, admin, realm_setup):
+    """Generate events and sessions before anything is read: successful and failed
+    logins (login-app and login-app-2, password grant), offline logins, and admin
+    changes. Returns the tokens seen."""
     tokens = set()
     url = f"{keycloak.base_url}/realms/{REALM}/protocol/openid-connect/token"
+
+    def login(user, pw, client="login-app", scope="openid"):
+        r = requests.post(url, data={"grant_type": "password", "client_id": client,
+                                     "username": user, "password": pw, "scope": scope},
+                          timeout=30)
+        assert r.status_code == 200, f"login of {user} to {client} failed: {r.status_code} {r.text}"
+        body = r.json()
+        tokens.update(body[k] for k in ("access_token", "refresh_token", "id_token") if body.get(k))
+        return body
+
     for user, pw in LOGIN_USERS.items():
         for _ in range(2):
-            r = requests.post(url, data={"grant_type": "password", "client_id": "login-app",
-                                         "username": user, "password": pw, "scope": "openid"},
-                              timeout=30)
-            assert r.status_code == 200, f"login of {user} failed: {r.status_code} {r.text}"
-            tokens.add(r.json()["access_token"])
+            login(user, pw)
+    # alice also uses a second client; alice and bob take offline sessions
+    login("alice", LOGIN_USERS["alice"], client="login-app-2")
+    for user, pw in LOGIN_USERS.items():
+        body = login(user, pw, scope="openid offline_access")
+        assert "offline_access" in body.get("scope", ""), f"no offline token for {user}: {body.get('scope')}"
     for user, pw in [("alice", "wrong-password"), ("nobody-here", "x"), ("bob", "nope")]:
         r = requests.post(url, data={"grant_type": "password", "client_id": "login-app",
                                      "username": user, "password": pw}, timeout=30)
         # 401 on older Keycloak, 400 invalid_grant on 26
         assert r.status_code in (400, 401), f"failed login expected 400/401, got {r.status_code} {r.text}"
-    # admin changes: update a user, create a realm role
+    # admin changes: update a user, create a realm role, create a client with a secret
     u = admin.get("/users", username="user005", exact="true")[0]
     full = admin.get(f"/users/{u['id']}")
     full.setdefault("attributes", {})["note"] = ["changed by the acceptance suite ✓"]
@@ -125,12 +219,24 @@ def activity(keycloak, admin):
     r = admin.request("POST", "/roles", json={"name": "it-created-role",
                                               "description": "created by admin during the test"})
     assert r.status_code in (201, 409), r.text
+    r = admin.request("POST", "/clients", json={
+        "clientId": "it-created-client", "enabled": True, "publicClient": False,
+        "clientAuthenticatorType": "client-secret", "secret": CREATED_CLIENT_SECRET,
+        "serviceAccountsEnabled": False, "standardFlowEnabled": True,
+        "redirectUris": ["https://created.example.test/*"]})
+    assert r.status_code in (201, 409), r.text
     return tokens
 
 
 @pytest.fixture(scope="session")
-def ground_truth(admin, activity) -> dict[str, set]:
-    return {name: st.fn(admin) for name, st in GROUND_TRUTH.items()}
+def ground_rows(keycloak, admin, activity) -> dict[str, dict]:
+    """{stream: {primary key: expected fields}} for the streams this server serves."""
+    return compute_ground_truth(admin, keycloak.major)
+
+
+@pytest.fixture(scope="session")
+def ground_truth(ground_rows) -> dict[str, set]:
+    return {name: set(rows) for name, rows in ground_rows.items()}
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +249,7 @@ def connector(tmp_path_factory) -> Connector:
 
 
 @pytest.fixture(scope="session")
-def make_config(keycloak):
+def make_config(keycloak, realm_setup):
     def make(client_id="source-keycloak", client_secret=None, **overrides):
         from kc_helpers import CLIENT_SECRETS
         cfg = {"server_url": keycloak.base_url, "realm": REALM, "client_id": client_id,

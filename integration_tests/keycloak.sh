@@ -9,7 +9,8 @@
 # Relative path: --relative-path, else $KEYCLOAK_RELATIVE_PATH, else none.
 # The distribution comes from Maven Central (org.keycloak:keycloak-quarkus-dist,
 # cached in ~/.m2) and is unpacked into integration_tests/.work/keycloak-V/.
-# Every start begins with an empty dev database and imports realm/acme-realm.json.
+# Every start begins with an empty dev database and imports realm/*-realm.json
+# (acme, the main test realm, and globex, a small second realm).
 # Writes integration_tests/.work/kc.env (sourceable) and keeps the server log in
 # integration_tests/.work/keycloak.log.
 set -euo pipefail
@@ -184,7 +185,7 @@ cmd_start() {
     log "a previous server is recorded in $ENV_FILE; stopping it first"
     cmd_stop
   fi
-  [ -f "$REALM_FILE" ] || python3 "$HERE/make_realm.py" -q
+  [ -f "$REALM_FILE" ] && [ -f "$HERE/realm/globex-realm.json" ] || python3 "$HERE/make_realm.py" -q
 
   local dist java_home port mgmt major
   dist="$(ensure_dist "$version")"
@@ -197,7 +198,7 @@ cmd_start() {
   # fresh state: empty dev database, only our realm to import
   rm -rf "$dist/data"
   mkdir -p "$dist/data/import"
-  cp "$REALM_FILE" "$dist/data/import/acme-realm.json"
+  cp "$HERE"/realm/*-realm.json "$dist/data/import/"
 
   local args=(start-dev --import-realm --http-host=127.0.0.1 "--http-port=$port"
               --health-enabled=true --hostname-strict=false)

@@ -21,8 +21,20 @@ SECRETS = {
     "sk-no-sa": "it-secret-nosa-5Tn4",
     "billing-app": "it-secret-billing-2Vb6",
     "crm": "it-secret-crm-6Rz8",
+    "sk-no-events": "it-secret-noevents-1Fh3",
 }
 IDP_SECRET = "it-secret-idp-4Hx7"
+GITHUB_IDP_SECRET = "it-secret-github-9Pz5"
+SMTP_PASSWORD = "it-secret-smtp-6Jm3"
+GLOBEX_SECRETS = {"globex-app": "it-secret-globex-4Qs8"}
+# Users linked to identity providers (federatedIdentities in the realm file).
+CORP_OIDC_LINKED = [f"user{i:03d}" for i in range(10, 30)]       # 20 users
+GITHUB_LINKED = ["user010", "user011", "user040", "user041", "user042"]  # 2 linked to both
+# Only these event types are stored: CLIENT_LOGIN (every connector run's token request)
+# is left out, so connector runs never change the events the suite compares.
+ENABLED_EVENT_TYPES = ["LOGIN", "LOGIN_ERROR", "LOGOUT", "LOGOUT_ERROR", "CODE_TO_TOKEN",
+                       "CODE_TO_TOKEN_ERROR", "REFRESH_TOKEN", "REFRESH_TOKEN_ERROR",
+                       "UPDATE_PROFILE", "UPDATE_PASSWORD", "REGISTER", "REGISTER_ERROR"]
 # Users that can log in through login-app (password grant) to create events.
 LOGIN_USERS = {
     "alice": "it-pass-alice-1Mq5",
@@ -157,6 +169,8 @@ def clients():
                   description="Service account without any role"),
         sa_client("sk-no-clients", SECRETS["sk-no-clients"],
                   description="Service account without view-clients"),
+        sa_client("sk-no-events", SECRETS["sk-no-events"],
+                  description="Service account without view-events"),
         sa_client("sk-no-sa", SECRETS["sk-no-sa"], sa=False,
                   description="Confidential client, service accounts disabled"),
         {
@@ -195,6 +209,15 @@ def clients():
             "webOrigins": ["+"],
         },
         {
+            "clientId": "login-app-2",
+            "name": "Second login app",
+            "enabled": True,
+            "protocol": "openid-connect",
+            "publicClient": True,
+            "standardFlowEnabled": False,
+            "directAccessGrantsEnabled": True,
+        },
+        {
             "clientId": "crm",
             "name": "CRM",
             "description": "Client with client roles",
@@ -210,12 +233,19 @@ def clients():
     ]
 
 
+# view-organizations exists on Keycloak 25+ only: it is granted after import
+# (conftest.realm_setup) on servers that have it.
+SA_ROLES = ["view-users", "view-realm", "view-clients", "view-events", "view-identity-providers"]
+SA_GRANTS = {
+    "source-keycloak": SA_ROLES,
+    "sk-no-roles": [],
+    "sk-no-clients": [r for r in SA_ROLES if r != "view-clients"],
+    "sk-no-events": [r for r in SA_ROLES if r != "view-events"],
+}
+
+
 def service_account_users():
-    grants = {
-        "source-keycloak": ["view-users", "view-realm", "view-clients", "view-events"],
-        "sk-no-roles": [],
-        "sk-no-clients": ["view-users", "view-realm", "view-events"],
-    }
+    grants = SA_GRANTS
     out = []
     for cid, roles in grants.items():
         u = {
@@ -281,8 +311,18 @@ def users():
         }
         if client_roles_:
             u["clientRoles"] = client_roles_
+        links = []
+        if username in CORP_OIDC_LINKED:
+            links.append({"identityProvider": "corp-oidc", "userId": f"corp-{i:05d}",
+                          "userName": f"{username}@corp.example.test"})
+        if username in GITHUB_LINKED:
+            links.append({"identityProvider": "github", "userId": f"{1000 + i}",
+                          "userName": f"gh-{username}"})
+        if links:
+            u["federatedIdentities"] = links
         if username in LOGIN_USERS:
             u["enabled"] = True
+            u["realmRoles"] = realm_roles_ + ["offline_access"]
             u["credentials"] = [{"type": "password", "value": LOGIN_USERS[username],
                                  "temporary": False}]
         out.append(u)
@@ -308,6 +348,19 @@ def identity_providers():
             "syncMode": "IMPORT",
             "defaultScope": "openid email",
         },
+    }, {
+        "alias": "github",
+        "displayName": "GitHub",
+        "providerId": "github",
+        "enabled": True,
+        "trustEmail": False,
+        "storeToken": False,
+        "firstBrokerLoginFlowAlias": "first broker login",
+        "config": {
+            "clientId": "acme-github-app",
+            "clientSecret": GITHUB_IDP_SECRET,
+            "syncMode": "IMPORT",
+        },
     }]
 
 
@@ -319,6 +372,17 @@ def realm():
         "eventsEnabled": True,
         "adminEventsEnabled": True,
         "adminEventsDetailsEnabled": True,
+        "enabledEventTypes": ENABLED_EVENT_TYPES,
+        "smtpServer": {
+            "host": "smtp.example.test",
+            "port": "587",
+            "from": "noreply@acme.example.test",
+            "fromDisplayName": "ACME",
+            "auth": "true",
+            "user": "mailer",
+            "password": SMTP_PASSWORD,
+            "starttls": "true",
+        },
         "roles": {"realm": realm_roles(), "client": client_roles()},
         "groups": [group(g) for g in GROUPS],
         "clients": clients(),
@@ -327,15 +391,47 @@ def realm():
     }
 
 
+def globex_realm():
+    """A small second realm for the multi-realm tests."""
+    users_ = []
+    for i in range(1, 21):
+        u = {"username": f"globex{i:02d}", "enabled": True,
+             "email": f"globex{i:02d}@globex.example.test", "emailVerified": True,
+             "firstName": FIRST_NAMES[(i * 3) % len(FIRST_NAMES)],
+             "lastName": LAST_NAMES[(i * 5) % len(LAST_NAMES)],
+             "groups": ["/globex-staff"] + (["/globex-staff/research"] if i % 4 == 0 else []),
+             "realmRoles": ["globex-user"]}
+        users_.append(u)
+    return {
+        "realm": "globex",
+        "displayName": "Globex Corporation",
+        "enabled": True,
+        "roles": {"realm": [{"name": "globex-user", "description": "Globex employee"}]},
+        "groups": [{"name": "globex-staff", "attributes": {}, "realmRoles": ["globex-user"],
+                    "clientRoles": {}, "subGroups": [
+                        {"name": "research", "attributes": {"lab": ["B7"]}, "realmRoles": [],
+                         "clientRoles": {}, "subGroups": []}]}],
+        "clients": [{
+            "clientId": "globex-app", "name": "Globex app", "enabled": True,
+            "protocol": "openid-connect", "publicClient": False,
+            "clientAuthenticatorType": "client-secret",
+            "secret": GLOBEX_SECRETS["globex-app"], "standardFlowEnabled": True,
+            "directAccessGrantsEnabled": False,
+            "redirectUris": ["https://app.globex.example.test/*"]}],
+        "users": users_,
+    }
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(here, "realm", "acme-realm.json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    data = json.dumps(realm(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(data)
-    if "-q" not in sys.argv:
-        print(f"wrote {path}")
+    os.makedirs(os.path.join(here, "realm"), exist_ok=True)
+    for name, data in (("acme", realm()), ("globex", globex_realm())):
+        path = os.path.join(here, "realm", f"{name}-realm.json")
+        text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        if "-q" not in sys.argv:
+            print(f"wrote {path}")
 
 
 if __name__ == "__main__":
