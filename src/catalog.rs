@@ -1,6 +1,7 @@
 //! The configured catalog a host sends to `read`, parsed leniently: unknown keys are
 //! ignored, `sync_mode: incremental` on a stream without a cursor is read as full
-//! refresh, a stream listed twice is read once. A stream this source does not have, or a
+//! refresh, a stream listed twice is read once, an empty stream list reads nothing (exit
+//! 0, with a warning). A stream this source does not have, or a
 //! sync mode Airbyte does not define, is a config error before anything is read.
 
 use serde_json::Value;
@@ -42,6 +43,11 @@ pub fn parse(value: &Value) -> Result<Catalog> {
         streams: Vec::new(),
         warnings: Vec::new(),
     };
+    if entries.is_empty() {
+        catalog
+            .warnings
+            .push("the catalog selects no stream: nothing is read".to_string());
+    }
     for (index, entry) in entries.iter().enumerate() {
         let name = entry
             .pointer("/stream/name")
@@ -95,6 +101,23 @@ mod tests {
         let names: Vec<_> = c.streams.iter().map(|s| s.stream.name).collect();
         assert_eq!(names, ["users", "groups"]);
         assert_eq!(c.warnings.len(), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_json_is_a_catalog_or_a_config_error(value in crate::config::arb::json()) {
+            if let Err(e) = parse(&value) {
+                proptest::prop_assert!(matches!(e, Error::Config(_)), "{e:?}");
+            }
+        }
+
+        #[test]
+        fn any_entry_in_a_streams_list(entries in proptest::collection::vec(
+            crate::config::arb::json(), 0..5)) {
+            let mut list = entries;
+            list.push(json!({"stream": {"name": "users"}, "sync_mode": "incremental"}));
+            let _ = parse(&json!({"streams": list}));
+        }
     }
 
     #[test]

@@ -56,6 +56,10 @@ pub struct Config {
     pub page_size: usize,
     pub request_timeout_seconds: u64,
     pub max_retries: u32,
+    /// PEM certificates of a private CA, trusted besides the system roots.
+    pub ca_certificate: Option<String>,
+    /// Accept any server certificate (explicit opt-in; every command warns).
+    pub tls_insecure_skip_verify: bool,
 }
 
 impl Config {
@@ -97,7 +101,16 @@ impl Config {
                 )
             })?),
         };
+        let ca_certificate = match value["ca_certificate"].as_str().map(str::trim) {
+            None | Some("") => None,
+            Some(pem) => {
+                check_pem(pem)?;
+                Some(pem.to_string())
+            }
+        };
         Ok(Config {
+            ca_certificate,
+            tls_insecure_skip_verify: value["tls_insecure_skip_verify"].as_bool().unwrap_or(false),
             server_url,
             start_ms,
             realm: str_field("realm"),
@@ -117,6 +130,66 @@ impl Config {
             request_timeout_seconds: num_field("request_timeout_seconds", 60),
             max_retries: num_field("max_retries", 5) as u32,
         })
+    }
+}
+
+impl Config {
+    /// Things about the config a person should hear about in every command.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.tls_insecure_skip_verify {
+            warnings.push(
+                "tls_insecure_skip_verify is on: the Keycloak server's TLS certificate is not \
+                 verified, so anyone between this machine and the server could read the client \
+                 secret, the tokens and the data. Put the server's CA certificate in \
+                 ca_certificate and turn this off"
+                    .to_string(),
+            );
+        }
+        if self.server_url.starts_with("http://") && !is_loopback(&self.server_url) {
+            warnings.push(
+                "server_url uses plain http: the client secret, the tokens and the data cross \
+                 the network unencrypted; use https"
+                    .to_string(),
+            );
+        }
+        warnings
+    }
+
+    /// Registers the secret with the host and logs the config's warnings: the first
+    /// thing every command does after loading the config.
+    pub fn announce(&self, out: &mut impl crate::host::Host) -> Result<()> {
+        out.add_secret(self.client_secret.expose());
+        for warning in self.warnings() {
+            out.log(crate::protocol::Level::Warn, &warning)?;
+        }
+        Ok(())
+    }
+}
+
+fn is_loopback(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]")
+}
+
+/// `ca_certificate` must hold at least one PEM certificate that parses.
+fn check_pem(pem: &str) -> Result<()> {
+    let bad = || {
+        Error::Config(
+            "config field `ca_certificate` is not a PEM certificate: paste the CA's \
+             certificate including the -----BEGIN CERTIFICATE----- and -----END \
+             CERTIFICATE----- lines"
+                .into(),
+        )
+    };
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(bad());
+    }
+    match reqwest::Certificate::from_pem_bundle(pem.as_bytes()) {
+        Ok(certs) if !certs.is_empty() => Ok(()),
+        _ => Err(bad()),
     }
 }
 
@@ -157,6 +230,84 @@ pub fn read_json_file(path: &str, what: &str) -> Result<Value> {
             e.column()
         ))
     })
+}
+
+/// Arbitrary JSON for the property tests of every input parser: any shape, with keys
+/// drawn mostly from the names the parsers look for, so deep paths get exercised.
+#[cfg(test)]
+pub(crate) mod arb {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    const KEYS: &[&str] = &[
+        "server_url",
+        "realm",
+        "client_id",
+        "client_secret",
+        "realms",
+        "start_date",
+        "page_size",
+        "request_timeout_seconds",
+        "max_retries",
+        "ca_certificate",
+        "tls_insecure_skip_verify",
+        "include_admin_event_representation",
+        "streams",
+        "stream",
+        "name",
+        "sync_mode",
+        "type",
+        "state",
+        "data",
+        "global",
+        "stream_states",
+        "stream_descriptor",
+        "stream_state",
+        "shared_state",
+        "access_token",
+        "expires_in",
+        "error",
+        "error_description",
+        "errorMessage",
+        "users",
+        "events",
+        "time",
+        "ids",
+    ];
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+            prop::sample::select(KEYS).prop_map(|k| Value::String(k.to_string())),
+            Just(Value::String("https://sso.example.com".into())),
+            Just(Value::String("-----BEGIN CERTIFICATE-----\nAAAA\n".into())),
+            Just(Value::String("2024-02-30T25:61:00Z".into())),
+            Just(Value::String("incremental".into())),
+            Just(Value::String("STREAM".into())),
+        ]
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => prop::sample::select(KEYS).prop_map(str::to_string),
+            1 => ".{0,8}",
+        ]
+    }
+
+    pub(crate) fn json() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((key(), inner), 0..8)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
 }
 
 #[cfg(test)]
@@ -209,6 +360,34 @@ mod tests {
         v["client_secret"] = json!(["hunter2-secret"]);
         let msg = Config::from_value(v).unwrap_err().to_string();
         assert!(!msg.contains("hunter2"), "{msg}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_json_is_a_config_or_a_config_error(value in arb::json()) {
+            match Config::from_value(value) {
+                Ok(_) => {}
+                Err(Error::Config(message)) => proptest::prop_assert!(!message.is_empty()),
+                Err(other) => proptest::prop_assert!(false, "not a config error: {other:?}"),
+            }
+        }
+
+        #[test]
+        fn any_value_in_any_field_of_a_valid_config(
+            field in proptest::sample::select(arb_fields()),
+            value in arb::json(),
+        ) {
+            let mut config = base();
+            config[field] = value;
+            let _ = Config::from_value(config);
+        }
+    }
+
+    fn arb_fields() -> Vec<&'static str> {
+        spec()["properties"]
+            .as_object()
+            .map(|p| p.keys().map(|k| &*k.clone().leak()).collect())
+            .unwrap_or_default()
     }
 
     #[test]

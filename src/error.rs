@@ -45,6 +45,9 @@ pub enum Error {
     BadResponse { path: String, detail: String },
     /// The same page came back twice: the server ignores `first`, paging would never end.
     PagingLoop { path: String, first: usize },
+    /// The list changed so much between two page requests that no row of the page
+    /// before could be found again: reading on could skip rows.
+    PagingShifted { path: String },
     /// The host closed stdout: end quietly.
     BrokenPipe,
     /// Anything else that is our fault.
@@ -62,7 +65,9 @@ impl Error {
                 408 | 429 | 500..=599 => FailureType::Transient,
                 _ => FailureType::System,
             },
-            Error::Transport { .. } | Error::BadResponse { .. } => FailureType::Transient,
+            Error::Transport { .. } | Error::BadResponse { .. } | Error::PagingShifted { .. } => {
+                FailureType::Transient
+            }
             Error::PagingLoop { .. } | Error::BrokenPipe | Error::Internal(_) => {
                 FailureType::System
             }
@@ -117,6 +122,12 @@ impl fmt::Display for Error {
                 f,
                 "{path} returned the same page again at offset {first}: the server ignores \
                  the `first` paging parameter, so reading would never end; stopping"
+            ),
+            Error::PagingShifted { path } => write!(
+                f,
+                "{path} changed too much while it was read (rows before the current page were \
+                 created or deleted faster than paging could follow), so rows could have been \
+                 skipped; stopping this stream. A new sync will read it again"
             ),
             Error::BrokenPipe => f.write_str("the host closed standard output"),
         }

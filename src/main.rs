@@ -4,6 +4,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    source_keycloak::output::install_panic_hook();
     let args: Vec<String> = std::env::args().collect();
     if source_keycloak::singer::looks_like_singer(&args) {
         return source_keycloak::singer::main(args);

@@ -171,6 +171,22 @@ impl<W: Write> Output<W> {
     }
 }
 
+/// Replaces the default panic message (which prints the panic's payload, and that could
+/// hold data from Keycloak or the config) with the location only. Installed by both
+/// binaries before anything else; no input should reach a panic in the first place.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "source-keycloak: internal error{place}; please report it (the details are \
+             withheld because they could contain data)"
+        );
+    }));
+}
+
 fn io_error(kind: ErrorKind, text: &str) -> Error {
     if kind == ErrorKind::BrokenPipe {
         Error::BrokenPipe

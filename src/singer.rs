@@ -91,7 +91,7 @@ fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome>
         ));
     };
     let config = Config::load(config_path)?;
-    out.add_secret(config.client_secret.expose());
+    config.announce(out)?;
     let served = commands::served_streams(&config)?;
     if args.discover {
         out.line(&catalog(&served).to_string())?;

@@ -2,7 +2,9 @@
 //! or legacy), an empty list, a single message, or the legacy bare object
 //! `{stream_name: state}`. The result is one state value per stream name. Anything that
 //! cannot be read as state is ignored with a warning: every stream then starts from the
-//! beginning, which loses nothing.
+//! beginning, which loses nothing. State for streams this source does not have (another
+//! connector's state) is ignored with a warning too. A state file that is not JSON at
+//! all is a config error (see `config::read_json_file`): the host sent something broken.
 
 use std::collections::HashMap;
 
@@ -29,6 +31,21 @@ pub fn parse(value: &Value) -> InputState {
         Value::Object(obj) if obj.contains_key("data") => state.add_legacy(&obj["data"]),
         Value::Object(obj) => state.add_legacy_map(obj),
         _ => state.warn("the state is neither a list of state messages nor an object"),
+    }
+    let mut unknown: Vec<&str> = state
+        .streams
+        .keys()
+        .map(String::as_str)
+        .filter(|name| crate::streams::find(name).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort_unstable();
+        let warning = format!(
+            "ignoring the input state of stream(s) {}, which this source does not have (a \
+             state from another connector?); streams without state are read from the start",
+            unknown.join(", ")
+        );
+        state.warnings.push(warning);
     }
     state
 }
@@ -125,6 +142,33 @@ mod tests {
         let global = json!([{"type": "GLOBAL", "global": {"shared_state": {}, "stream_states": [
             {"stream_descriptor": {"name": "g"}, "stream_state": {"b": 2}}]}}]);
         assert_eq!(names(&parse(&global)), ["g"]);
+    }
+
+    #[test]
+    fn another_connectors_state_is_named_in_a_warning() {
+        let s = parse(&json!([{"type": "STREAM", "stream": {
+            "stream_descriptor": {"name": "customers"}, "stream_state": {"cursor": 1}}}]));
+        assert_eq!(s.warnings.len(), 1);
+        assert!(s.warnings[0].contains("customers"), "{}", s.warnings[0]);
+        assert!(parse(&json!({"events": {}})).warnings.is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_json_is_a_state_or_warnings(value in crate::config::arb::json()) {
+            let state = parse(&value);
+            for value in state.streams.values() {
+                proptest::prop_assert!(!value.is_null());
+            }
+        }
+
+        #[test]
+        fn any_stream_state_inside_a_message(inner in crate::config::arb::json()) {
+            let _ = parse(&json!([{"type": "STREAM", "stream": {
+                "stream_descriptor": {"name": "events"}, "stream_state": inner.clone()}},
+                {"type": "GLOBAL", "global": {"stream_states": [inner.clone()]}},
+                {"type": "LEGACY", "data": inner}]));
+        }
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     let num = |s: &str| -> Option<i64> {
         (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
     };
+    // Any input, including non-ASCII text: split only where a char boundary is.
+    if !text.is_char_boundary(text.len().min(10)) {
+        return None;
+    }
     let (date, rest) = text.split_at(text.len().min(10));
     let mut parts = date.split('-');
     let (y, m, d) = (
@@ -102,7 +106,8 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     let millis = if frac.is_empty() {
         0
     } else {
-        num(&format!("{frac:0<3}")[..3])?
+        let digits: String = frac.chars().chain(std::iter::repeat('0')).take(3).collect();
+        num(&digits)?
     };
     ms += ((h * 60 + mi) * 60 + s) * 1000 + millis - offset_ms;
     Some(ms)
@@ -116,9 +121,13 @@ fn split_offset(clock: &str) -> Option<(&str, i64)> {
     if let Some(pos) = clock.rfind(['+', '-']) {
         let (c, off) = clock.split_at(pos);
         let sign = if off.starts_with('-') { -1 } else { 1 };
-        let (h, m) = off[1..].split_once(':').unwrap_or((&off[1..], "0"));
-        let minutes = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?;
-        return Some((c, sign * minutes * 60_000));
+        let off = off.get(1..)?;
+        let (h, m) = off.split_once(':').unwrap_or((off, "0"));
+        let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
+        if !(0..=23).contains(&h) || !(0..=59).contains(&m) {
+            return None;
+        }
+        return Some((c, sign * (h * 60 + m) * 60_000));
     }
     Some((clock, 0))
 }
@@ -126,6 +135,29 @@ fn split_offset(clock: &str) -> Option<(&str, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_is_rejected(text in ".{0,40}") {
+            let _ = parse_instant(&text);
+        }
+
+        #[test]
+        fn any_date_like_text(text in "[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]{0,14}(Z|[+-][0-9:]{0,8}|.{0,3}))?") {
+            let _ = parse_instant(&text);
+        }
+    }
+
+    #[test]
+    fn non_ascii_is_rejected_not_a_panic() {
+        for text in [
+            "2024-01-3٣",
+            "2024-01-01T00:00:00.aaé",
+            "2024-01-01T00:00+9999999999999",
+        ] {
+            assert_eq!(parse_instant(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn round_trips_and_known_instants() {

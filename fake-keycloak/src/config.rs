@@ -81,6 +81,15 @@ pub struct FakeConfig {
     /// Keycloak before 26.2: events and admin events have no `id`, `direction`
     /// is ignored (newest first), and `dateFrom`/`dateTo` must be `yyyy-MM-dd`.
     pub legacy_events: bool,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<TlsIdentity>,
+}
+
+/// A server certificate (chain) and its private key, both PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsIdentity {
+    pub cert_chain_pem: String,
+    pub key_pem: String,
 }
 
 impl FakeConfig {
@@ -126,6 +135,7 @@ impl FakeConfig {
             legacy_idp_alias_filter: false,
             no_organizations_api: false,
             legacy_events: false,
+            tls: None,
         }
     }
 

@@ -21,6 +21,9 @@ pub enum Fault {
     /// Send the normal response's headers with its full Content-Length, then
     /// only half of the body, then close.
     TruncatedBody,
+    /// A complete HTTP answer (status 200, correct Content-Length) whose JSON
+    /// body is cut in half.
+    CutJson,
     /// Sleep, then serve normally.
     Delay(Duration),
     /// 200 text/html `<html><body>Bad gateway</body></html>`.

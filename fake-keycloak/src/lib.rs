@@ -37,11 +37,12 @@ mod tests_access;
 mod tests_activity;
 #[cfg(test)]
 mod tests_identity;
+mod tls;
 
 pub use config::{
     BILLING_PRIVATE_KEY, BILLING_REGISTRATION_TOKEN, BILLING_SECRET, CORP_IDP_SECRET, CRM_SECRET,
     FakeConfig, GITHUB_IDP_SECRET, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, SAMPLE_REALM,
-    SAMPLE_SECRETS, SMTP_PASSWORD, ServiceClient,
+    SAMPLE_SECRETS, SMTP_PASSWORD, ServiceClient, TlsIdentity,
 };
 pub use faults::{Fault, FaultRule};
 pub use realm::{RealmData, sample_realm};
@@ -98,6 +99,24 @@ impl FakeKeycloak {
     /// times left fires.
     pub fn push_fault(&self, rule: FaultRule) {
         lock(&self.shared.faults).push(rule);
+    }
+
+    /// Runs `change` on realm `realm`'s data just before each of the next `times`
+    /// requests whose target (path plus `?query`) contains `path_contains` is served
+    /// (`usize::MAX`: forever). Deterministic churn between page requests.
+    pub fn push_hook(
+        &self,
+        path_contains: &str,
+        times: usize,
+        realm: &str,
+        change: impl FnMut(&mut RealmData) + Send + 'static,
+    ) {
+        lock(&self.shared.hooks).push(state::Hook {
+            path_contains: path_contains.to_string(),
+            times,
+            realm: realm.to_string(),
+            change: Box::new(change),
+        });
     }
 
     /// Every request served so far, in order.

@@ -8,9 +8,12 @@ use crate::config::FakeConfig;
 use crate::faults::{self, Fault};
 use crate::http::{self, ReadOutcome, Request, Response};
 use crate::sample_clients::sync_client;
-use crate::state::{LoggedRequest, Shared, World, lock, read};
-use std::io::{self, BufReader};
+use crate::state::{LoggedRequest, Shared, World, lock, read, write};
+use crate::tls;
+use std::cell::RefCell;
+use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -19,7 +22,13 @@ use std::time::Duration;
 pub(crate) fn start(config: FakeConfig) -> io::Result<(Arc<Shared>, u16, JoinHandle<()>)> {
     let listener = TcpListener::bind(("127.0.0.1", config.port))?;
     let port = listener.local_addr()?.port();
-    let shared = Arc::new(Shared::new(world(config, port)));
+    let tls = match &config.tls {
+        Some(identity) => Some(tls::server_config(identity)?),
+        None => None,
+    };
+    let mut shared = Shared::new(world(config, port));
+    shared.tls = tls;
+    let shared = Arc::new(shared);
     let accept_shared = Arc::clone(&shared);
     let handle = thread::Builder::new()
         .name(format!("fake-keycloak-{port}"))
@@ -39,6 +48,11 @@ fn normalize_relative(path: &str) -> String {
 
 fn world(config: FakeConfig, port: u16) -> World {
     let relative_path = normalize_relative(&config.relative_path);
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let mut realms = config.realms;
     for sc in &config.clients {
         if let Some(realm) = realms.iter_mut().find(|r| r.name == sc.realm) {
@@ -50,7 +64,7 @@ fn world(config: FakeConfig, port: u16) -> World {
         clients: config.clients,
         legacy_groups: config.legacy_groups,
         token_lifetime_secs: config.token_lifetime_secs,
-        base_url: format!("http://127.0.0.1:{port}{relative_path}"),
+        base_url: format!("{scheme}://127.0.0.1:{port}{relative_path}"),
         relative_path,
         legacy_idp_instances: config.legacy_idp_instances,
         legacy_idp_alias_filter: config.legacy_idp_alias_filter,
@@ -89,11 +103,48 @@ fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
 
 fn serve_connection(shared: &Shared, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
-    let Ok(read_half) = stream.try_clone() else {
+    let Ok(socket) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(read_half);
-    let mut writer = stream;
+    match &shared.tls {
+        None => {
+            let Ok(read_half) = stream.try_clone() else {
+                return;
+            };
+            serve_requests(shared, BufReader::new(read_half), stream);
+        }
+        Some(config) => {
+            let Ok(conn) = rustls::ServerConnection::new(Arc::clone(config)) else {
+                return;
+            };
+            // One TLS stream used for reading and writing in turn, on this thread only.
+            let tls = Rc::new(RefCell::new(rustls::StreamOwned::new(conn, stream)));
+            let reader = BufReader::new(Half(Rc::clone(&tls)));
+            serve_requests(shared, reader, Half(tls));
+        }
+    }
+    let _ = socket.shutdown(Shutdown::Both);
+}
+
+/// A read or write handle on a TLS stream shared within one connection thread.
+struct Half<S>(Rc<RefCell<S>>);
+
+impl<S: Read> Read for Half<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.borrow_mut().read(buf)
+    }
+}
+
+impl<S: Write> Write for Half<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+fn serve_requests<R: Read, W: Write>(shared: &Shared, mut reader: BufReader<R>, mut writer: W) {
     while !shared.stopping() {
         let req = match http::read_request(&mut reader, &mut writer) {
             ReadOutcome::Request(req) => req,
@@ -109,7 +160,6 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
             _ => break,
         }
     }
-    let _ = writer.shutdown(Shutdown::Both);
 }
 
 /// How one request is answered.
@@ -122,7 +172,8 @@ struct Plan {
 }
 
 /// Serves one request; `Ok(false)` means the connection must be closed.
-fn serve_one(shared: &Shared, req: &Request, w: &mut TcpStream) -> io::Result<bool> {
+fn serve_one<W: Write>(shared: &Shared, req: &Request, w: &mut W) -> io::Result<bool> {
+    run_hooks(shared, req);
     let fault = faults::take(&mut lock(&shared.faults), &req.method, &req.target);
     let plan = plan(shared, req, fault);
     shared.log(LoggedRequest {
@@ -131,12 +182,40 @@ fn serve_one(shared: &Shared, req: &Request, w: &mut TcpStream) -> io::Result<bo
         query: req.query.clone(),
         status: if plan.reset { 0 } else { plan.response.status },
         authorized: plan.authorized,
+        authorization_header: req.header("authorization").is_some(),
     });
     if plan.reset {
         return Ok(false);
     }
     http::write_response(w, &plan.response, req.keep_alive, plan.truncate)?;
     Ok(!plan.truncate)
+}
+
+/// Runs the data-change hooks whose rule matches, before the request is served (with
+/// the world locked for writing, so the change is atomic for every request).
+fn run_hooks(shared: &Shared, req: &Request) {
+    let mut hooks = lock(&shared.hooks);
+    let firing: Vec<usize> = hooks
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, h)| h.times > 0 && req.target.contains(&h.path_contains))
+        .map(|(i, h)| {
+            if h.times != usize::MAX {
+                h.times -= 1;
+            }
+            i
+        })
+        .collect();
+    if firing.is_empty() {
+        return;
+    }
+    let mut world = write(&shared.world);
+    for i in firing {
+        let hook = &mut hooks[i];
+        if let Some(realm) = world.realms.iter_mut().find(|r| r.name == hook.realm) {
+            (hook.change)(realm);
+        }
+    }
 }
 
 fn plan(shared: &Shared, req: &Request, fault: Option<Fault>) -> Plan {
@@ -147,6 +226,12 @@ fn plan(shared: &Shared, req: &Request, fault: Option<Fault>) -> Plan {
             return serve_normally(shared, req, false, false);
         }
         Some(Fault::TruncatedBody) => return serve_normally(shared, req, false, true),
+        Some(Fault::CutJson) => {
+            let mut plan = serve_normally(shared, req, false, false);
+            let half = plan.response.body.len() / 2;
+            plan.response.body.truncate(half);
+            return plan;
+        }
         Some(Fault::RepeatFirstPage) => return serve_normally(shared, req, true, false),
         Some(Fault::ResetBeforeBody) => None,
         Some(Fault::Unauthorized) => Some(api::unauthorized()),

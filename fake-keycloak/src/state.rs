@@ -10,7 +10,7 @@ use crate::realm::RealmData;
 use std::collections::HashMap;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,8 @@ pub struct LoggedRequest {
     /// The request carried a currently valid bearer token (or, at the token
     /// endpoint, valid client credentials that got a token).
     pub authorized: bool,
+    /// Whether the request carried an `Authorization` header at all (valid or not).
+    pub authorization_header: bool,
 }
 
 /// The data served, and settings fixed at start (except `legacy_groups`).
@@ -58,11 +60,22 @@ impl World {
     }
 }
 
+/// A change to a realm's data made just before a matching request is served.
+pub(crate) struct Hook {
+    pub path_contains: String,
+    pub times: usize,
+    pub realm: String,
+    pub change: Box<dyn FnMut(&mut RealmData) + Send>,
+}
+
 pub(crate) struct Shared {
     pub world: RwLock<World>,
     pub tokens: Mutex<TokenStore>,
     pub faults: Mutex<Vec<FaultRule>>,
     pub log: Mutex<Vec<LoggedRequest>>,
+    pub hooks: Mutex<Vec<Hook>>,
+    /// Serve TLS with this config (None: plain HTTP).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     stop: AtomicBool,
     conns: Mutex<HashMap<u64, TcpStream>>,
     handles: Mutex<Vec<JoinHandle<()>>>,
@@ -88,6 +101,8 @@ impl Shared {
             tokens: Mutex::new(TokenStore::new()),
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
+            hooks: Mutex::new(Vec::new()),
+            tls: None,
             stop: AtomicBool::new(false),
             conns: Mutex::new(HashMap::new()),
             handles: Mutex::new(Vec::new()),

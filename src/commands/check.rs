@@ -27,7 +27,7 @@ pub fn check(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome>
 
 fn run(config_path: &str, out: &mut Output<impl Write>) -> Result<String> {
     let config = Config::load(config_path)?;
-    out.add_secret(config.client_secret.expose());
+    config.announce(out)?;
     // A check is interactive: one retry, not a long backoff against a wrong URL.
     let client = Client::new(&Config {
         max_retries: config.max_retries.min(1),

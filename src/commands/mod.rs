@@ -44,7 +44,7 @@ pub fn spec(out: &mut Output<impl Write>) -> Result<Outcome> {
 /// serve in at least one configured realm, with their schemas and keys.
 pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
     let config = Config::load(config_path)?;
-    out.add_secret(config.client_secret.expose());
+    config.announce(out)?;
     let served = served_streams(&config)?;
     let schemas: Vec<Value> = served.iter().map(|s| s.schema_json()).collect();
     let streams = served

@@ -35,7 +35,7 @@ pub struct ReadArgs<'a> {
 
 pub fn read(args: &ReadArgs, out: &mut Output<impl Write>) -> Result<Outcome> {
     let config = Config::load(args.config)?;
-    out.add_secret(config.client_secret.expose());
+    config.announce(out)?;
     let catalog = catalog::parse(&config::read_json_file(args.catalog, "catalog")?)?;
     let input_state = match args.state {
         Some(path) => state::parse(&config::read_json_file(path, "state")?),

@@ -176,11 +176,59 @@ fn parse_token(body: &str, path: &str, requested: Instant) -> Result<Token> {
         .as_str()
         .ok_or_else(|| bad("token answer has no access_token"))?
         .to_string();
-    let lifetime = Duration::from_secs(json["expires_in"].as_u64().unwrap_or(60));
+    // A missing or odd `expires_in` counts as 60 s; a huge one as a day (an Instant
+    // cannot hold any u64 of seconds).
+    let seconds = json["expires_in"].as_u64().unwrap_or(60).min(86_400);
+    let lifetime = Duration::from_secs(seconds);
     // Renew with a margin: a fifth of the lifetime, at most 30 s.
     let margin = (lifetime / 5).min(Duration::from_secs(30));
     Ok(Token {
         value,
-        refresh_at: requested + lifetime.saturating_sub(margin),
+        refresh_at: requested
+            .checked_add(lifetime.saturating_sub(margin))
+            .unwrap_or(requested),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn token_answers() {
+        let now = Instant::now();
+        let t = parse_token(r#"{"access_token":"abc","expires_in":300}"#, "/t", now).unwrap();
+        assert_eq!(t.value, "abc");
+        assert!(t.refresh_at > now + Duration::from_secs(250));
+        for bad in ["", "<html>", "{}", r#"{"access_token":5}"#, "null", "[]"] {
+            let e = parse_token(bad, "/t", now).err().unwrap();
+            assert!(matches!(e, Error::BadResponse { .. }), "{bad}");
+        }
+        // Odd lifetimes do not panic and still renew.
+        for body in [
+            r#"{"access_token":"a","expires_in":-5}"#,
+            r#"{"access_token":"a","expires_in":1e300}"#,
+            r#"{"access_token":"a","expires_in":18446744073709551615}"#,
+        ] {
+            parse_token(body, "/t", now).unwrap();
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_token_answer_is_a_token_or_a_bad_response(body in ".{0,200}") {
+            if let Err(e) = parse_token(&body, "/t", Instant::now()) {
+                let bad = matches!(e, Error::BadResponse { .. });
+                prop_assert!(bad);
+            }
+        }
+
+        #[test]
+        fn any_json_token_answer(value in crate::config::arb::json(), secs in any::<u64>()) {
+            let _ = parse_token(&value.to_string(), "/t", Instant::now());
+            let body = serde_json::json!({"access_token": "x", "expires_in": secs}).to_string();
+            let _ = parse_token(&body, "/t", Instant::now());
+        }
+    }
 }

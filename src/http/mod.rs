@@ -35,11 +35,25 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: &Config) -> Result<Client> {
-        let http = Reqwest::builder()
+        let mut builder = Reqwest::builder()
             .timeout(Duration::from_secs(config.request_timeout_seconds))
             .connect_timeout(Duration::from_secs(config.request_timeout_seconds.min(30)))
             .user_agent(concat!("source-keycloak/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            // reqwest drops Authorization (and cookies) when a redirect leaves the host
+            // or port, so a token never reaches another server (tests/it/secrets.rs).
+            .redirect(reqwest::redirect::Policy::limited(5));
+        if let Some(pem) = &config.ca_certificate {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
+                Error::Config("config field `ca_certificate` is not a PEM certificate".into())
+            })?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if config.tls_insecure_skip_verify {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let http = builder
             .build()
             .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))?;
         let base = Url::parse(&config.server_url)
@@ -201,6 +215,28 @@ pub(crate) fn keycloak_detail(body: &str) -> String {
 
 fn transport_error(path: &str, e: &reqwest::Error) -> Error {
     // reqwest's Display includes the URL; ours carry only the path, and the cause chain.
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    if causes
+        .iter()
+        .any(|c| c.to_ascii_lowercase().contains("certificate"))
+    {
+        // Not transient: retrying cannot make an untrusted certificate trusted.
+        return Error::Config(format!(
+            "the TLS certificate of the Keycloak server is not trusted ({path}: {}). If the \
+             server uses a certificate from a private CA, put that CA's certificate (PEM) in \
+             ca_certificate; check that server_url names the host the certificate was issued \
+             for",
+            causes
+                .last()
+                .map(String::as_str)
+                .unwrap_or("certificate rejected")
+        ));
+    }
     let mut detail = if e.is_timeout() {
         "the request timed out (see request_timeout_seconds)".to_string()
     } else if e.is_connect() {
@@ -210,14 +246,53 @@ fn transport_error(path: &str, e: &reqwest::Error) -> Error {
     } else {
         "the request failed".to_string()
     };
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
+    for cause in causes {
         detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
+        detail.push_str(&cause);
     }
     Error::Transport {
         path: path.to_string(),
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn keycloak_detail_picks_keycloak_fields_only() {
+        assert_eq!(
+            keycloak_detail(r#"{"error":"invalid_grant","error_description":"x"}"#),
+            "invalid_grant: x"
+        );
+        assert_eq!(
+            keycloak_detail("<html>secret page</html>"),
+            "the error body is not JSON"
+        );
+        assert_eq!(keycloak_detail("  "), "");
+        assert_eq!(keycloak_detail(r#"{"other":"echo me"}"#), "");
+    }
+
+    proptest! {
+        #[test]
+        fn keycloak_detail_never_panics_and_is_bounded(body in ".{0,400}") {
+            let detail = keycloak_detail(&body);
+            prop_assert!(detail.chars().count() <= 3 * 300 + 4);
+        }
+
+        #[test]
+        fn keycloak_detail_on_any_json(value in crate::config::arb::json()) {
+            let _ = keycloak_detail(&value.to_string());
+        }
+
+        #[test]
+        fn bad_bodies_are_described_without_echoing_them(body in ".{0,200}") {
+            if let Err(e) = serde_json::from_str::<Value>(&body) {
+                let text = describe_bad_body(&body, &e);
+                prop_assert!(body.len() < 12 || !text.contains(body.as_str()));
+            }
+        }
     }
 }

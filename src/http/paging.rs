@@ -1,12 +1,40 @@
 //! Offset paging (`first`, `max`), the only kind Keycloak's Admin API has. Every request
 //! carries an explicit `max`, because Keycloak's defaults differ per endpoint (10, 100 or
-//! unlimited). A page shorter than `max` is the last one. A page identical to the one
-//! before (a server or proxy that ignores `first`) is an error, not an endless loop.
+//! unlimited). A page shorter than `max` is the last one.
+//!
+//! Offsets shift when rows before them are created or deleted while a list is read: a
+//! deletion would make the next page skip a row, a creation would repeat one. So pages
+//! overlap: after the first, each page starts `overlap` rows before the end of the one
+//! before, and only the rows after the last row already seen (matched by `id`, or by the
+//! whole row where there is none) are new. Because a page is a contiguous window of the
+//! server's order, every row that exists for the whole read and lies after a row already
+//! seen is either in that window or in a later one: nothing is skipped, nothing repeated.
+//! Memory holds the keys of one page. If a page holds no row of the one before (the list
+//! shifted by more than the overlap), the pager steps back a page at a time until it
+//! finds one; if even offset 0 has none, it fails (`Error::PagingShifted`) instead of
+//! guessing. A page identical to the one before (a server or proxy that ignores `first`)
+//! is an error, not an endless loop.
+
+use std::collections::HashSet;
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::Client;
 use crate::error::{Error, Result};
+
+/// Rows each page re-reads from the page before: a fifth of the page, 1 to 50. Page size
+/// 1 cannot overlap (every request must move on), so it has none.
+pub fn overlap_for(page_size: usize) -> usize {
+    if page_size < 2 {
+        0
+    } else {
+        (page_size / 5).clamp(1, 50)
+    }
+}
+
+/// Full pages in a row that brought nothing new before the pager gives up.
+const MAX_STALLS: usize = 3;
 
 pub struct Pager<'a> {
     client: &'a Client,
@@ -14,9 +42,51 @@ pub struct Pager<'a> {
     segments: Vec<String>,
     query: Vec<(&'static str, String)>,
     page_size: usize,
-    first: usize,
+    overlap: usize,
+    /// Offset of the next request.
+    next: usize,
     done: bool,
+    /// Keys of the last page fetched (None before the first).
+    seen: Option<HashSet<[u8; 16]>>,
     previous: Option<(usize, Value, Value)>,
+    stalls: usize,
+}
+
+/// A row's identity: its `id`, or else the whole row (16 bytes of SHA-256, so the memory
+/// per row does not depend on the row).
+fn key(item: &Value) -> [u8; 16] {
+    let mut hasher = Sha256::new();
+    match item.get("id").and_then(Value::as_str) {
+        Some(id) => {
+            hasher.update(b"id:");
+            hasher.update(id.as_bytes());
+        }
+        None => {
+            hasher.update(b"row:");
+            hasher.update(item.to_string().as_bytes());
+        }
+    }
+    let digest = hasher.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
+/// What to do with a page, given the keys of the page before.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Emit the rows from this index on.
+    EmitFrom(usize),
+    /// No row of the page before is here: look further back.
+    StepBack,
+}
+
+/// The rows of `items` after the last one already in `seen` are new.
+pub(crate) fn step(seen: &HashSet<[u8; 16]>, items: &[Value]) -> Step {
+    match items.iter().rposition(|item| seen.contains(&key(item))) {
+        Some(anchor) => Step::EmitFrom(anchor + 1),
+        None => Step::StepBack,
+    }
 }
 
 impl<'a> Pager<'a> {
@@ -27,42 +97,92 @@ impl<'a> Pager<'a> {
         query: Vec<(&'static str, String)>,
         page_size: usize,
     ) -> Self {
+        let page_size = page_size.max(1);
         Pager {
             client,
             realm,
             segments,
             query,
-            page_size: page_size.max(1),
-            first: 0,
+            page_size,
+            overlap: overlap_for(page_size),
+            next: 0,
             done: false,
+            seen: None,
             previous: None,
+            stalls: 0,
         }
     }
 
-    fn fetch(&mut self) -> Result<Vec<Value>> {
+    fn path(&self) -> String {
+        format!("/admin/realms/{}/{}", self.realm, self.segments.join("/"))
+    }
+
+    fn fetch(&mut self, first: usize) -> Result<Vec<Value>> {
         let mut query = self.query.clone();
-        query.push(("first", self.first.to_string()));
+        query.push(("first", first.to_string()));
         query.push(("max", self.page_size.to_string()));
         let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
         let value = self.client.get_admin(self.realm, &segments, &query)?;
-        let path = || format!("/admin/realms/{}/{}", self.realm, self.segments.join("/"));
         let Value::Array(items) = value else {
             return Err(Error::BadResponse {
-                path: path(),
+                path: self.path(),
                 detail: "expected a JSON array".into(),
             });
         };
         if let (Some(head), Some(tail)) = (items.first(), items.last()) {
             let signature = (items.len(), head.clone(), tail.clone());
-            if self.first > 0 && self.previous.as_ref() == Some(&signature) {
+            if first > 0 && self.previous.as_ref() == Some(&signature) {
                 return Err(Error::PagingLoop {
-                    path: path(),
-                    first: self.first,
+                    path: self.path(),
+                    first,
                 });
             }
             self.previous = Some(signature);
         }
         Ok(items)
+    }
+
+    /// The next page's new rows (possibly none), or None at the end.
+    fn advance(&mut self) -> Result<Option<Vec<Value>>> {
+        let mut first = self.next;
+        loop {
+            let items = self.fetch(first)?;
+            let full = items.len() >= self.page_size;
+            let emit_from = match &self.seen {
+                // The first page, or no overlap: everything is new.
+                None => 0,
+                Some(_) if self.overlap == 0 => 0,
+                Some(seen) => match step(seen, &items) {
+                    Step::EmitFrom(index) => index,
+                    // Every row of the list is gone: nothing that lasted the read is missed.
+                    Step::StepBack if items.is_empty() && first == 0 => 0,
+                    Step::StepBack if first == 0 => {
+                        return Err(Error::PagingShifted { path: self.path() });
+                    }
+                    Step::StepBack => {
+                        first = first.saturating_sub(self.page_size);
+                        continue;
+                    }
+                },
+            };
+            self.done = !full;
+            self.next = first + items.len().saturating_sub(self.overlap).max(1);
+            self.seen = Some(items.iter().map(key).collect());
+            let mut items = items;
+            let fresh = items.split_off(emit_from.min(items.len()));
+            if full && fresh.is_empty() {
+                self.stalls += 1;
+                if self.stalls >= MAX_STALLS {
+                    return Err(Error::PagingLoop {
+                        path: self.path(),
+                        first,
+                    });
+                }
+            } else {
+                self.stalls = 0;
+            }
+            return Ok(Some(fresh));
+        }
     }
 }
 
@@ -70,23 +190,65 @@ impl Iterator for Pager<'_> {
     type Item = Result<Vec<Value>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.fetch() {
-            Ok(items) => {
-                self.done = items.len() < self.page_size;
-                self.first += items.len();
-                if items.is_empty() {
-                    None
-                } else {
-                    Some(Ok(items))
+        loop {
+            if self.done {
+                return None;
+            }
+            match self.advance() {
+                Ok(Some(items)) if items.is_empty() => continue,
+                Ok(Some(items)) => return Some(Ok(items)),
+                Ok(None) => return None,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
                 }
             }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rows(ids: &[&str]) -> Vec<Value> {
+        ids.iter().map(|id| json!({"id": id})).collect()
+    }
+
+    fn keys(ids: &[&str]) -> HashSet<[u8; 16]> {
+        rows(ids).iter().map(key).collect()
+    }
+
+    #[test]
+    fn overlap_sizes() {
+        assert_eq!(overlap_for(1), 0);
+        assert_eq!(overlap_for(2), 1);
+        assert_eq!(overlap_for(100), 20);
+        assert_eq!(overlap_for(1000), 50);
+    }
+
+    #[test]
+    fn new_rows_start_after_the_last_row_seen() {
+        let seen = keys(&["a", "b", "c", "d"]);
+        // No change: the overlap c, d is dropped.
+        assert_eq!(step(&seen, &rows(&["c", "d", "e", "f"])), Step::EmitFrom(2));
+        // b was deleted: the window moved one row on; d is still the anchor.
+        assert_eq!(step(&seen, &rows(&["d", "e", "f", "g"])), Step::EmitFrom(1));
+        // d was deleted: c anchors.
+        assert_eq!(step(&seen, &rows(&["c", "e", "f", "g"])), Step::EmitFrom(1));
+        // Rows inserted before: rows seen come again and are dropped.
+        assert_eq!(step(&seen, &rows(&["b", "c", "d", "e"])), Step::EmitFrom(3));
+        // Shifted past the overlap.
+        assert_eq!(step(&seen, &rows(&["f", "g", "h"])), Step::StepBack);
+    }
+
+    #[test]
+    fn rows_without_id_are_keyed_by_content() {
+        let a = json!({"name": "x"});
+        let b = json!({"name": "y"});
+        assert_eq!(key(&a), key(&json!({"name": "x"})));
+        assert_ne!(key(&a), key(&b));
+        assert_ne!(key(&json!({"id": "x"})), key(&json!({"name": "x"})));
     }
 }

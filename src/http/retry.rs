@@ -90,6 +90,13 @@ mod tests {
         assert_eq!(parse_retry_after("soon"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_retry_after_value_parses_or_is_ignored(value in ".{0,40}") {
+            let _ = parse_retry_after(&value);
+        }
+    }
+
     #[test]
     fn gives_up_after_max_retries_with_the_last_error() {
         let policy = RetryPolicy {

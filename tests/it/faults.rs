@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use fake_keycloak::{Fault, FaultRule};
+
 use serde_json::json;
 
 use crate::support::*;
@@ -119,4 +120,157 @@ fn a_server_that_ignores_first_does_not_loop() {
         errors[0].message
     );
     assert_eq!(run.statuses("users"), ["STARTED", "RUNNING", "INCOMPLETE"]);
+}
+
+/// Reads users and realm_roles under `rule`; the records must equal the ground truth.
+fn read_through(rule: FaultRule, patch: serde_json::Value) -> Run {
+    let fake = start_sample();
+    fake.push_fault(rule);
+    let run = read(&fake, &["users", "realm_roles"], patch);
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    assert!(run.errors().is_empty(), "{}", run.stdout);
+    assert_eq!(
+        run.keys("users", &["id"]),
+        crate::read::truth(&fake, REALM, "users")
+    );
+    assert_eq!(
+        run.keys("realm_roles", &["id"]),
+        crate::read::truth(&fake, REALM, "realm_roles")
+    );
+    assert_eq!(run.statuses("users"), ["STARTED", "RUNNING", "COMPLETE"]);
+    run
+}
+
+#[test]
+fn retry_after_as_an_http_date_is_honoured() {
+    // An IMF-fixdate (RFC 9110 §5.6.7), rounded down to the second: 1 to 2 s away.
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    let started = Instant::now();
+    read_through(
+        FaultRule::new("/users?", 1, status(429, &[("Retry-After", &date)])),
+        json!({}),
+    );
+    // The date has one-second resolution: at least one second was waited.
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[test]
+fn connection_reset_before_the_answer_is_retried() {
+    read_through(
+        FaultRule::new("/users?", 2, Fault::ResetBeforeBody),
+        json!({}),
+    );
+}
+
+#[test]
+fn connection_reset_during_the_body_is_retried() {
+    read_through(
+        FaultRule::new("/users?", 2, Fault::TruncatedBody),
+        json!({}),
+    );
+}
+
+#[test]
+fn a_body_cut_off_mid_json_is_retried() {
+    read_through(FaultRule::new("/users?", 2, Fault::CutJson), json!({}));
+}
+
+#[test]
+fn a_proxy_html_page_with_200_is_retried() {
+    read_through(FaultRule::new("/roles?", 2, Fault::Html200), json!({}));
+}
+
+#[test]
+fn an_answer_slower_than_the_timeout_is_retried() {
+    let started = Instant::now();
+    read_through(
+        FaultRule::new("/users?", 1, Fault::Delay(Duration::from_millis(2_000))),
+        json!({"request_timeout_seconds": 1}),
+    );
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
+#[test]
+fn a_token_endpoint_that_fails_for_a_while_is_retried() {
+    let run = read_through(
+        FaultRule::new("/protocol/openid-connect/token", 3, status(503, &[])),
+        json!({}),
+    );
+    assert!(run.stdout.contains("COMPLETE"));
+}
+
+/// Every transport-level fault, forever: the stream fails with a transient_error in
+/// bounded time, leaves no STATE, and the next stream is still read.
+#[test]
+fn each_fault_forever_ends_in_a_transient_error() {
+    let faults = [
+        ("503", status(503, &[])),
+        ("reset", Fault::ResetBeforeBody),
+        ("cut connection", Fault::TruncatedBody),
+        ("cut JSON", Fault::CutJson),
+        ("html", Fault::Html200),
+        ("slow", Fault::Delay(Duration::from_millis(1_500))),
+    ];
+    for (name, fault) in faults {
+        let fake = start_sample();
+        fake.push_fault(FaultRule::new("/users?", usize::MAX, fault));
+        let started = Instant::now();
+        let run = read(
+            &fake,
+            &["users", "realm_roles"],
+            json!({"max_retries": 1, "request_timeout_seconds": 1}),
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "{name}");
+        assert_eq!(run.code, Some(1), "{name}: {}", run.stdout);
+        let errors = run.errors();
+        assert_eq!(errors.len(), 1, "{name}: {}", run.stdout);
+        assert_eq!(errors[0].failure_type, "transient_error", "{name}");
+        assert!(
+            errors[0].message.contains("/admin/realms/acme/users"),
+            "{name}: {}",
+            errors[0].message
+        );
+        assert!(
+            !errors[0].message.contains("first="),
+            "no query in messages"
+        );
+        assert_eq!(run.statuses("users"), ["STARTED", "INCOMPLETE"], "{name}");
+        assert!(run.states("users").is_empty(), "{name}: no state");
+        assert_eq!(
+            run.statuses("realm_roles"),
+            ["STARTED", "RUNNING", "COMPLETE"],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_403_on_one_endpoint_fails_that_stream_only_and_names_the_role() {
+    let fake = start_sample();
+    // The stream's own request, not the role probe (max=1), is refused.
+    fake.push_fault(FaultRule::new(
+        "/admin/realms/acme/clients?first=0&max=100",
+        usize::MAX,
+        status(403, &[]),
+    ));
+    let run = read(&fake, &["clients", "realm_roles", "users"], json!({}));
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    assert_eq!(errors[0].failure_type, "config_error");
+    assert_eq!(
+        errors[0].stream_descriptor.as_ref().unwrap().name,
+        "clients"
+    );
+    assert!(
+        errors[0].message.contains("'view-clients'") && errors[0].message.contains("HTTP 403"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(run.statuses("clients"), ["STARTED", "INCOMPLETE"]);
+    assert!(run.states("clients").is_empty());
+    for other in ["realm_roles", "users"] {
+        assert_eq!(run.statuses(other), ["STARTED", "RUNNING", "COMPLETE"]);
+        assert_eq!(run.states(other).len(), 1);
+    }
 }

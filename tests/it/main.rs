@@ -4,12 +4,16 @@
 mod support;
 
 mod auth;
+mod bad_input;
 mod check;
+mod churn;
 mod cli;
 mod effective;
 mod faults;
 mod incremental;
+mod kill;
 mod read;
+mod secrets;
 mod singer;
 mod streams;
 mod users_feed;
