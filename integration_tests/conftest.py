@@ -59,9 +59,11 @@ class KeycloakServer:
 
 def pytest_collection_modifyitems(session, config, items):
     # the secret-leak check inspects every connector run: it must run last
+    # test_yy_ tests change the realm (incremental syncs): after every ground-truth test
+    late = [i for i in items if i.name.startswith("test_yy_")]
     last = [i for i in items if i.name.startswith("test_zz_")]
-    rest = [i for i in items if not i.name.startswith("test_zz_")]
-    items[:] = rest + last
+    rest = [i for i in items if not i.name.startswith(("test_yy_", "test_zz_"))]
+    items[:] = rest + late + last
 
 
 _SUMMARY: list[str] = []

@@ -34,7 +34,9 @@ GITHUB_LINKED = ["user010", "user011", "user040", "user041", "user042"]  # 2 lin
 # is left out, so connector runs never change the events the suite compares.
 ENABLED_EVENT_TYPES = ["LOGIN", "LOGIN_ERROR", "LOGOUT", "LOGOUT_ERROR", "CODE_TO_TOKEN",
                        "CODE_TO_TOKEN_ERROR", "REFRESH_TOKEN", "REFRESH_TOKEN_ERROR",
-                       "UPDATE_PROFILE", "UPDATE_PASSWORD", "REGISTER", "REGISTER_ERROR"]
+                       "UPDATE_PROFILE", "UPDATE_PASSWORD", "REGISTER", "REGISTER_ERROR",
+                       # what the incremental users change feed needs to be trusted
+                       "UPDATE_EMAIL", "VERIFY_EMAIL", "DELETE_ACCOUNT"]
 # Users that can log in through login-app (password grant) to create events.
 LOGIN_USERS = {
     "alice": "it-pass-alice-1Mq5",
