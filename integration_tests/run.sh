@@ -2,7 +2,9 @@
 # Run the acceptance suite against a real Keycloak.
 #   integration_tests/run.sh [pytest args...]
 # Env: KEYCLOAK_VERSION, KEYCLOAK_RELATIVE_PATH (/auth), SOURCE_KEYCLOAK_BIN,
-#      IT_VENV (default <repo>/.venv-it)
+#      TAP_KEYCLOAK_BIN (default: tap-keycloak next to SOURCE_KEYCLOAK_BIN),
+#      IT_VENV (default <repo>/.venv-it). The host tests (test_meltano, test_singer_check,
+#      test_packaging's hadolint) make their own venvs, <repo>/.venv-<tool>, from tools/*.txt.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,11 +24,13 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$VENV/.requirements.txt"; the
   echo "[run.sh] pip install took $(( $(date +%s) - t ))s"
 fi
 
-# 2. the connector
+# 2. the connector, built with the Dockerfile's command (test_packaging.py checks they
+#    agree); the pip and Meltano tests build this checkout in place and reuse target/release
 if [ -z "${SOURCE_KEYCLOAK_BIN:-}" ]; then
   t=$(date +%s)
-  (cd "$REPO" && cargo build --release --quiet)
+  (cd "$REPO" && cargo build --release --locked --bin source-keycloak --bin tap-keycloak --quiet)
   export SOURCE_KEYCLOAK_BIN="$REPO/target/release/source-keycloak"
+  export TAP_KEYCLOAK_BIN="${TAP_KEYCLOAK_BIN:-$REPO/target/release/tap-keycloak}"
   echo "[run.sh] cargo build --release took $(( $(date +%s) - t ))s"
 fi
 
