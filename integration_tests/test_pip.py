@@ -1,6 +1,6 @@
 """pip as a host: `pip install <repo>` in a fresh venv builds the crate with maturin (bin
 mode, pyproject.toml) and puts source-keycloak and tap-keycloak on PATH; PyAirbyte then
-finds the connector by name (the docs/HOSTS.md snippets).
+finds the connector by name (the the README (Running it in each host) snippets).
 
 The build runs in the source tree (pip builds local directories in place), so cargo
 reuses target/release from run.sh's `cargo build --release --locked`: maturin runs
@@ -75,7 +75,7 @@ def test_pip_install_puts_both_commands_on_path(pip_venv):
 
 def test_pyairbyte_finds_the_pip_installed_connector_by_name(pip_venv, config, admin, keycloak,
                                                             activity):
-    """docs/HOSTS.md's PyAirbyte snippet: local_executable="source-keycloak" resolved
+    """the README (Running it in each host)'s PyAirbyte snippet: local_executable="source-keycloak" resolved
     through PATH to the pip-installed binary."""
     import airbyte as ab
 
