@@ -256,3 +256,37 @@ fn closed_stdout_ends_quietly() {
     assert_eq!(status.code(), Some(0), "stderr: {stderr}");
     assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
 }
+
+/// The README's stream table lists exactly the streams of the table, in order, with
+/// their primary keys and sync modes.
+#[test]
+fn readme_stream_table_matches_the_streams() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Streams")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Streams section");
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+    let streams = source_keycloak::streams::STREAMS;
+    assert_eq!(rows.len(), streams.len(), "one row per stream");
+    for (row, stream) in rows.iter().zip(streams) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells[1], format!("`{}`", stream.name));
+        let pk: Vec<String> = stream
+            .primary_key
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect();
+        assert_eq!(cells[2], pk.join(", "), "{}: primary key", stream.name);
+        assert_eq!(
+            cells[3].contains("incremental"),
+            stream.incremental.is_some(),
+            "{}: sync modes",
+            stream.name
+        );
+        for role in stream.roles {
+            assert!(cells[4].contains(role), "{}: role {role}", stream.name);
+        }
+    }
+}
