@@ -217,14 +217,11 @@ fn organizations_disabled_in_the_realm_are_not_an_error() {
 
 /// Reads streams by name, without asking discover first.
 fn read_named(fake: &FakeKeycloak, streams: &[&str]) -> Run {
-    let files = Files::new();
-    let config = files.json("c.json", &config_for(fake));
     let entries: Vec<Value> = streams
         .iter()
         .map(|s| json!({"stream": {"name": s}, "sync_mode": "full_refresh"}))
         .collect();
-    let catalog = files.json("cat.json", &json!({"streams": entries}));
-    run(&["read", "--config", s(&config), "--catalog", s(&catalog)])
+    read_with(fake, &json!({"streams": entries}), None, json!({}))
 }
 
 #[test]
@@ -266,15 +263,7 @@ fn events_without_ids_get_stable_derived_ids() {
     let second = read_named(&fake, &["events", "admin_events"]);
     assert_eq!(first.code, Some(0), "{}", first.stdout);
     for stream in ["events", "admin_events"] {
-        let expected = fake
-            .with_realm_mut(REALM, |r| {
-                if stream == "events" {
-                    r.events.len()
-                } else {
-                    r.admin_events.len()
-                }
-            })
-            .unwrap();
+        let expected = event_count(&fake, stream);
         let keys = first.keys(stream, &["id"]);
         assert_eq!(keys.len(), expected, "{stream}: one record per event");
         assert!(

@@ -329,6 +329,16 @@ pub fn assert_no_secrets(stdout: &str, stderr: &str) {
 
 /// Reads `streams` from `fake` with the given config changes; returns the run.
 pub fn read(fake: &FakeKeycloak, streams: &[&str], config_patch: Value) -> Run {
+    read_with(fake, &table_catalog(streams), None, config_patch)
+}
+
+/// `read` with a given catalog, an optional input state and config changes.
+pub fn read_with(
+    fake: &FakeKeycloak,
+    catalog: &Value,
+    state: Option<&Value>,
+    config_patch: Value,
+) -> Run {
     let files = Files::new();
     let mut config = config_for(fake);
     if let (Some(c), Some(p)) = (config.as_object_mut(), config_patch.as_object()) {
@@ -337,8 +347,23 @@ pub fn read(fake: &FakeKeycloak, streams: &[&str], config_patch: Value) -> Run {
         }
     }
     let config = files.json("config.json", &config);
-    let catalog = files.json("catalog.json", &table_catalog(streams));
-    run(&["read", "--config", s(&config), "--catalog", s(&catalog)])
+    let catalog = files.json("catalog.json", catalog);
+    let mut args = vec!["read", "--config", s(&config), "--catalog", s(&catalog)];
+    let state_path;
+    if let Some(state) = state {
+        state_path = files.json("state.json", state);
+        args.extend(["--state", s(&state_path)]);
+    }
+    run(&args)
+}
+
+/// How many events of `stream` ("events" or "admin_events") the fake realm holds.
+pub fn event_count(fake: &FakeKeycloak, stream: &str) -> usize {
+    fake.with_realm_mut(REALM, |r| match stream {
+        "events" => r.events.len(),
+        _ => r.admin_events.len(),
+    })
+    .expect("realm exists")
 }
 
 pub fn s(p: &Path) -> &str {

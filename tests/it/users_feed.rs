@@ -17,16 +17,7 @@ fn users_catalog() -> Value {
 }
 
 fn sync(fake: &FakeKeycloak, state: Option<&Value>) -> Run {
-    let files = Files::new();
-    let config = files.json("c.json", &config_for(fake));
-    let catalog = files.json("cat.json", &users_catalog());
-    let mut args = vec!["read", "--config", s(&config), "--catalog", s(&catalog)];
-    let path;
-    if let Some(state) = state {
-        path = files.json("state.json", state);
-        args.extend(["--state", s(&path)]);
-    }
-    let run = run(&args);
+    let run = read_with(fake, &users_catalog(), state, json!({}));
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     run
 }
