@@ -30,6 +30,26 @@ print(json.dumps({"server_url": sys.argv[1], "realm": "acme",
                   "client_id": "source-keycloak", "client_secret": "it-secret-source-7Qw9"}))
 PY
 
+echo "[demo] some activity, so events and sessions have data: logins, an offline login, a failed one"
+python3 - "$KC_BASE_URL" "$HERE" <<'PY'
+import json, sys, urllib.error, urllib.parse, urllib.request
+base, here = sys.argv[1], sys.argv[2]
+sys.path.insert(0, here)
+from make_realm import LOGIN_USERS  # noqa: E402
+url = f"{base}/realms/acme/protocol/openid-connect/token"
+def login(user, password, scope="openid"):
+    body = urllib.parse.urlencode({"grant_type": "password", "client_id": "login-app",
+                                   "username": user, "password": password, "scope": scope})
+    try:
+        urllib.request.urlopen(url, body.encode(), timeout=30).read()
+    except urllib.error.HTTPError:
+        pass  # the failed login is meant to fail
+for user, password in LOGIN_USERS.items():
+    login(user, password)
+    login(user, password, "openid offline_access")
+login("alice", "not-her-password")
+PY
+
 echo "[demo] check"
 "$BIN" check --config "$WORK/config.json" | tee "$WORK/check.jsonl"
 echo "[demo] discover"
