@@ -60,8 +60,11 @@ fn run(config_path: &str, out: &mut Output<impl Write>) -> Result<String> {
                 config.client_id
             )),
             Ok(access) => {
-                let (readable, note) = describe(&access);
+                let (readable, mut note) = describe(&access);
                 readable_anywhere += readable;
+                if let Some(storage) = event_storage(&client, realm) {
+                    note.push_str(&storage);
+                }
                 notes.push(note);
             }
             Err(e) => failures.push(e.to_string()),
@@ -112,6 +115,28 @@ fn describe(access: &Access) -> (usize, String) {
         note.push_str(&format!(" Not served here: {}.", not_served.join(", ")));
     }
     (readable, note)
+}
+
+/// A sentence when the realm does not save login or admin events (the event streams
+/// and the users change feed then have nothing new to read); None when it saves both
+/// or the account may not read the events configuration.
+fn event_storage(client: &Client, realm: &str) -> Option<String> {
+    let config = client.get_admin(realm, &["events", "config"], &[]).ok()?;
+    let off: Vec<&str> = [
+        ("eventsEnabled", "user (login) events"),
+        ("adminEventsEnabled", "admin events"),
+    ]
+    .iter()
+    .filter(|(flag, _)| config.get(*flag) == Some(&serde_json::Value::Bool(false)))
+    .map(|(_, what)| *what)
+    .collect();
+    (!off.is_empty()).then(|| {
+        format!(
+            " Realm '{realm}' does not save {}: turn on Save events under Realm settings → \
+             Events, or the events streams stay empty and incremental users read in full.",
+            off.join(" or ")
+        )
+    })
 }
 
 /// A transport failure at the very first request means the server is not where

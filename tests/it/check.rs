@@ -192,3 +192,18 @@ fn invalid_config_fails_with_every_problem() {
         "{message}"
     );
 }
+
+#[test]
+fn says_when_the_realm_does_not_save_events() {
+    let fake = start_sample();
+    let (_, saved) = check_with(&fake, json!({}));
+    assert!(!saved.contains("does not save"), "{saved}");
+    fake.with_realm_mut(REALM, |r| r.representation["eventsEnabled"] = json!(false));
+    let (status, message) = check_with(&fake, json!({}));
+    assert_eq!(status, "SUCCEEDED");
+    assert!(
+        message.contains("does not save user (login) events"),
+        "{message}"
+    );
+    assert!(!message.contains("admin events"), "{message}");
+}
