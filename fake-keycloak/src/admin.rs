@@ -189,7 +189,7 @@ fn serve(ctx: &Ctx, realm: &RealmData, route: Route) -> Result<Response, Respons
         Route::Group(id) => groups::one(ctx, realm, id),
         Route::Children(id) => groups::children(ctx, realm, id),
         Route::Members(id) => groups::members(ctx, realm, id),
-        Route::GroupRoleMappings(id) => roles::group_role_mappings(realm, id),
+        Route::GroupRoleMappings(id) => roles::group_role_mappings(ctx, realm, id),
         Route::Roles => realm_roles(ctx, realm),
         Route::RoleUsers(name) => roles::realm_role_users(ctx, realm, name),
         Route::RoleComposites(id) => roles::composites(ctx, realm, id),
@@ -260,23 +260,30 @@ fn users(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
         .req
         .param("idpAlias")
         .filter(|_| !ctx.world.legacy_idp_alias_filter);
-    let matching: Vec<&Value> = match alias {
-        None => realm.users.iter().collect(),
-        Some(alias) => identity::users_linked_to(realm, alias),
-    };
-    let items = matching[page.range(matching.len())]
-        .iter()
-        .map(|u| user_rep(u, brief))
-        .collect();
-    Ok(Response::json(200, &Value::Array(items)))
+    let skip = brief.then_some("attributes");
+    match alias {
+        None => {
+            let users = &realm.users[page.range(realm.users.len())];
+            Ok(Response::json_list(users, skip))
+        }
+        Some(alias) => {
+            let index = ctx.world.index(realm);
+            let linked = index.linked.get(alias).map_or(&[][..], Vec::as_slice);
+            let users = linked[page.range(linked.len())]
+                .iter()
+                .map(|&i| &realm.users[i]);
+            Ok(Response::json_list(users, skip))
+        }
+    }
 }
 
 fn user(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Response, Response> {
     let brief = api::flag(ctx.req, "briefRepresentation", false);
-    realm
-        .users
-        .iter()
-        .find(|u| u["id"].as_str() == Some(id))
+    let index = ctx.world.index(realm);
+    index
+        .user_pos
+        .get(id)
+        .and_then(|&i| realm.users.get(i))
         .map(|u| Response::json(200, &user_rep(u, brief)))
         .ok_or_else(|| Response::error(404, "User not found"))
 }

@@ -217,6 +217,8 @@ mod tests {
             legacy_idp_alias_filter: false,
             no_organizations_api: false,
             legacy_events: false,
+            log_endpoint: false,
+            index: Default::default(),
         };
         let tokens = Mutex::new(TokenStore::new());
         for (q, ok) in [

@@ -83,6 +83,9 @@ pub struct FakeConfig {
     pub legacy_events: bool,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
     pub tls: Option<TlsIdentity>,
+    /// Also answer `GET /__fake/log?from=N` (not logged itself): the request log from
+    /// entry N on plus its length, for benchmarks that count and replay requests.
+    pub log_endpoint: bool,
 }
 
 /// A server certificate (chain) and its private key, both PEM.
@@ -136,6 +139,7 @@ impl FakeConfig {
             no_organizations_api: false,
             legacy_events: false,
             tls: None,
+            log_endpoint: false,
         }
     }
 

@@ -3,20 +3,21 @@
 //! direct children. Legacy (Keycloak 22 and older): `/groups` nests the whole
 //! subtree in `subGroups`, and `GET /children` is 405.
 
-use crate::admin::user_rep;
 use crate::api::{self, Ctx, method_not_allowed};
 use crate::http::Response;
+use crate::index::RealmIndex;
 use crate::realm::RealmData;
 use serde_json::{Map, Value, json};
-use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Guards the legacy recursion against parentId cycles made at runtime.
 const MAX_DEPTH: usize = 64;
 
-/// Groups by id and by parent id, in the realm's stable order.
+/// Groups by id and by parent id, in the realm's stable order (from the cached
+/// [`RealmIndex`]).
 struct Index<'a> {
-    by_id: HashMap<&'a str, &'a Value>,
-    children: HashMap<Option<&'a str>, Vec<&'a Value>>,
+    groups: &'a [Value],
+    ix: Arc<RealmIndex>,
 }
 
 fn id_of(g: &Value) -> Option<&str> {
@@ -24,33 +25,34 @@ fn id_of(g: &Value) -> Option<&str> {
 }
 
 impl<'a> Index<'a> {
-    fn new(groups: &'a [Value]) -> Self {
-        let mut by_id = HashMap::new();
-        let mut children: HashMap<Option<&'a str>, Vec<&'a Value>> = HashMap::new();
-        for g in groups {
-            if let Some(id) = id_of(g) {
-                by_id.insert(id, g);
-            }
-            let parent = g.get("parentId").and_then(Value::as_str);
-            children.entry(parent).or_default().push(g);
+    fn new(ctx: &Ctx, realm: &'a RealmData) -> Self {
+        Self {
+            groups: &realm.groups,
+            ix: ctx.world.index(realm),
         }
-        Self { by_id, children }
     }
 
-    fn children(&self, parent: Option<&'a str>) -> &[&'a Value] {
-        self.children.get(&parent).map_or(&[], Vec::as_slice)
+    fn children(&self, parent: Option<&str>) -> Vec<&'a Value> {
+        self.ix
+            .children
+            .get(parent.unwrap_or(""))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.groups[i])
+            .collect()
     }
 
     /// The group `id`, or Keycloak's 404.
     fn get(&self, id: &str) -> Result<&'a Value, Response> {
-        self.by_id
+        self.ix
+            .group_pos
             .get(id)
-            .copied()
+            .map(|&i| &self.groups[i])
             .ok_or_else(|| Response::error(404, "Could not find group by id"))
     }
 
-    fn child_count(&self, g: &'a Value) -> usize {
-        id_of(g).map_or(0, |id| self.children(Some(id)).len())
+    fn child_count(&self, g: &Value) -> usize {
+        id_of(g).map_or(0, |id| self.ix.children.get(id).map_or(0, Vec::len))
     }
 }
 
@@ -109,7 +111,7 @@ fn legacy<'a>(idx: &Index<'a>, g: &'a Value, full: bool, depth: usize) -> Map<St
 
 /// `GET /groups`: top-level groups; no default max; brief by default.
 pub(crate) fn list(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
-    let idx = Index::new(&realm.groups);
+    let idx = Index::new(ctx, realm);
     let top = idx.children(None);
     let page = api::page(ctx, None)?;
     let full = !api::flag(ctx.req, "briefRepresentation", true);
@@ -129,7 +131,7 @@ pub(crate) fn list(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
 /// `GET /groups/count`: `{"count": n}`, all groups or top level with `top=true`.
 pub(crate) fn count(ctx: &Ctx, realm: &RealmData) -> Response {
     let n = if api::flag(ctx.req, "top", false) {
-        Index::new(&realm.groups).children(None).len()
+        Index::new(ctx, realm).children(None).len()
     } else {
         realm.groups.len()
     };
@@ -138,7 +140,7 @@ pub(crate) fn count(ctx: &Ctx, realm: &RealmData) -> Response {
 
 /// `GET /groups/{id}`: the full representation.
 pub(crate) fn one(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Response, Response> {
-    let idx = Index::new(&realm.groups);
+    let idx = Index::new(ctx, realm);
     let g = idx.get(id)?;
     let rep = if ctx.world.legacy_groups {
         let mut m = legacy(&idx, g, true, 0);
@@ -152,7 +154,7 @@ pub(crate) fn one(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Response, Re
 
 /// `GET /groups/{id}/children`: default max 10, full by default (as Keycloak).
 pub(crate) fn children(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Response, Response> {
-    let idx = Index::new(&realm.groups);
+    let idx = Index::new(ctx, realm);
     let g = idx.get(id)?;
     if ctx.world.legacy_groups {
         return Err(method_not_allowed());
@@ -169,23 +171,13 @@ pub(crate) fn children(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Respons
 
 /// `GET /groups/{id}/members`: direct members in user order; default max 100.
 pub(crate) fn members(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Response, Response> {
-    Index::new(&realm.groups).get(id)?;
+    let idx = Index::new(ctx, realm);
+    idx.get(id)?;
     let page = api::page(ctx, Some(100))?;
     let brief = api::flag(ctx.req, "briefRepresentation", false);
-    let ids: HashSet<&str> = realm
-        .members
+    let members = idx.ix.members.get(id).map_or(&[][..], Vec::as_slice);
+    let users = members[page.range(members.len())]
         .iter()
-        .filter(|(g, _)| g == id)
-        .map(|(_, u)| u.as_str())
-        .collect();
-    let members: Vec<&Value> = realm
-        .users
-        .iter()
-        .filter(|u| u["id"].as_str().is_some_and(|uid| ids.contains(uid)))
-        .collect();
-    let items = members[page.range(members.len())]
-        .iter()
-        .map(|u| user_rep(u, brief))
-        .collect();
-    Ok(Response::json(200, &Value::Array(items)))
+        .map(|&i| &realm.users[i]);
+    Ok(Response::json_list(users, brief.then_some("attributes")))
 }

@@ -8,7 +8,6 @@ use crate::api::{self, Ctx};
 use crate::http::Response;
 use crate::realm::{RealmData, set};
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
@@ -51,21 +50,6 @@ pub(crate) fn identity_providers(ctx: &Ctx, realm: &RealmData) -> Result<Respons
         })
         .collect();
     Ok(Response::json(200, &Value::Array(items)))
-}
-
-/// Users with a link to identity provider `alias`, in user order.
-pub(crate) fn users_linked_to<'a>(realm: &'a RealmData, alias: &str) -> Vec<&'a Value> {
-    let linked: HashSet<&str> = realm
-        .federated_identities
-        .iter()
-        .filter(|(_, link)| str_of(link, "identityProvider") == alias)
-        .map(|(user, _)| user.as_str())
-        .collect();
-    realm
-        .users
-        .iter()
-        .filter(|u| linked.contains(str_of(u, "id")))
-        .collect()
 }
 
 /// `GET /users/{id}/federated-identity`: the user's links (not paged).
@@ -125,16 +109,13 @@ pub(crate) fn organization_members(
     }
     let page = api::page(ctx, Some(10))?;
     let brief = api::flag(ctx.req, "briefRepresentation", false);
-    let kinds: HashMap<&str, &str> = realm
-        .organization_members
+    let index = ctx.world.index(realm);
+    let members: Vec<(&Value, &str)> = index
+        .org_members
+        .get(id)
+        .map_or(&[][..], Vec::as_slice)
         .iter()
-        .filter(|(org, _, _)| org == id)
-        .map(|(_, user, kind)| (user.as_str(), kind.as_str()))
-        .collect();
-    let members: Vec<(&Value, &str)> = realm
-        .users
-        .iter()
-        .filter_map(|u| kinds.get(str_of(u, "id")).map(|kind| (u, *kind)))
+        .map(|(pos, kind)| (&realm.users[*pos], kind.as_str()))
         .collect();
     let items = members[page.range(members.len())]
         .iter()

@@ -21,12 +21,14 @@ mod groups;
 mod http;
 mod identity;
 mod ids;
+mod index;
 mod realm;
 mod roles;
 mod sample_activity;
 mod sample_clients;
 mod sample_identity;
 mod sample_roles;
+mod scale;
 mod server;
 mod state;
 #[cfg(test)]
@@ -47,6 +49,7 @@ pub use config::{
 pub use faults::{Fault, FaultRule};
 pub use realm::{RealmData, sample_realm};
 pub use sample_activity::SAMPLE_EPOCH_MS;
+pub use scale::{BENCH_CLIENTS, BENCH_GROUPS, BENCH_REALM_ROLES, bench_realm};
 pub use state::LoggedRequest;
 
 /// Every access token the fake issues starts with this, so tests can assert that no
@@ -119,6 +122,15 @@ impl FakeKeycloak {
         });
     }
 
+    /// Builds the lookup tables every realm's requests use now, instead of at the first
+    /// request that needs them (a benchmark's first stream would pay for them).
+    pub fn prepare(&self) {
+        let world = state::read(&self.shared.world);
+        for realm in &world.realms {
+            world.index(realm);
+        }
+    }
+
     /// Every request served so far, in order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         lock(&self.shared.log).clone()
@@ -147,6 +159,7 @@ impl FakeKeycloak {
     /// Requests wait while `f` runs; do not call back into `self` from `f`.
     pub fn with_realm_mut<R>(&self, name: &str, f: impl FnOnce(&mut RealmData) -> R) -> Option<R> {
         let mut world = write(&self.shared.world);
+        world.index.clear();
         world.realms.iter_mut().find(|r| r.name == name).map(f)
     }
 }

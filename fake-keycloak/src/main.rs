@@ -3,7 +3,7 @@
 //! killed.
 
 use fake_keycloak::{
-    FakeConfig, FakeKeycloak, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, sample_realm,
+    FakeConfig, FakeKeycloak, SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, bench_realm, sample_realm,
 };
 use std::io::Write;
 use std::str::FromStr;
@@ -24,6 +24,11 @@ Options:
   --no-organizations     pre-25 server without the organizations API
   --relative-path PATH   e.g. /auth (default none)
   --token-lifetime SECS  token lifetime (default 300)
+  --bench                the benchmark realm: the sample grown to 10,000 groups,
+                         500 realm roles, 200 clients, sessions and events
+                         (see bench_realm), plus GET /__fake/log
+  --events N             with --bench: user events (default: as many as users,
+                         at most 1,000,000); admin events are a tenth
   -h, --help             print this help
 ";
 
@@ -37,6 +42,8 @@ struct Args {
     no_organizations: bool,
     relative_path: String,
     token_lifetime: u64,
+    bench: bool,
+    events: Option<usize>,
 }
 
 fn value<T: FromStr>(flag: &str, next: Option<String>) -> Result<T, String> {
@@ -57,6 +64,8 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
         no_organizations: false,
         relative_path: String::new(),
         token_lifetime: 300,
+        bench: false,
+        events: None,
     };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -75,6 +84,8 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             "--no-organizations" => args.no_organizations = true,
             "--relative-path" => args.relative_path = value(&flag, next())?,
             "--token-lifetime" => args.token_lifetime = value(&flag, next())?,
+            "--bench" => args.bench = true,
+            "--events" => args.events = Some(value(&flag, next())?),
             other => return Err(format!("unknown argument: {other}")),
         }
     }
@@ -83,7 +94,13 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
 
 fn config(args: &Args) -> FakeConfig {
     let mut config = FakeConfig::sample();
-    config.realms = vec![sample_realm(&args.realm, args.users)];
+    config.realms = vec![if args.bench {
+        let events = args.events.unwrap_or(args.users.min(1_000_000));
+        bench_realm(&args.realm, args.users, events)
+    } else {
+        sample_realm(&args.realm, args.users)
+    }];
+    config.log_endpoint = args.bench;
     for client in &mut config.clients {
         client.realm = args.realm.clone();
     }
@@ -110,16 +127,22 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let fake = match FakeKeycloak::try_start(config(&args)) {
+    let started = std::time::Instant::now();
+    let config = config(&args);
+    let generated_ms = started.elapsed().as_millis();
+    let fake = match FakeKeycloak::try_start(config) {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!("fake-keycloak: cannot start: {e}");
             std::process::exit(1);
         }
     };
+    fake.prepare();
+    let ready_ms = started.elapsed().as_millis();
     let line = serde_json::json!({
         "base_url": fake.base_url(), "realm": args.realm,
         "client_id": SAMPLE_CLIENT_ID, "client_secret": SAMPLE_CLIENT_SECRET,
+        "generated_ms": generated_ms, "ready_ms": ready_ms,
     });
     let mut out = std::io::stdout();
     let _ = writeln!(out, "{line}");

@@ -2,12 +2,10 @@
 //! children of composite roles (`/roles-by-id/{id}/composites`), users with a
 //! direct mapping of a realm or client role, and a group's role mappings.
 
-use crate::admin::user_rep;
 use crate::api::{self, Ctx};
 use crate::http::Response;
 use crate::realm::RealmData;
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
@@ -83,22 +81,12 @@ pub(crate) fn composites(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Respo
 fn role_users(ctx: &Ctx, realm: &RealmData, role_id: &str) -> Result<Response, Response> {
     let page = api::page(ctx, Some(100))?;
     let brief = api::flag(ctx.req, "briefRepresentation", false);
-    let direct: HashSet<&str> = realm
-        .user_role_mappings
+    let index = ctx.world.index(realm);
+    let holders = index.role_users.get(role_id).map_or(&[][..], Vec::as_slice);
+    let users = holders[page.range(holders.len())]
         .iter()
-        .filter(|(_, role)| role == role_id)
-        .map(|(user, _)| user.as_str())
-        .collect();
-    let users: Vec<&Value> = realm
-        .users
-        .iter()
-        .filter(|u| direct.contains(str_of(u, "id")))
-        .collect();
-    let items = users[page.range(users.len())]
-        .iter()
-        .map(|u| user_rep(u, brief))
-        .collect();
-    Ok(Response::json(200, &Value::Array(items)))
+        .map(|&i| &realm.users[i]);
+    Ok(Response::json_list(users, brief.then_some("attributes")))
 }
 
 /// `GET /roles/{role-name}/users`.
@@ -133,17 +121,23 @@ pub(crate) fn client_role_users(
 
 /// `GET /groups/{id}/role-mappings`: `realmMappings` and `clientMappings`,
 /// each omitted when empty (an unmapped group gives `{}`).
-pub(crate) fn group_role_mappings(realm: &RealmData, id: &str) -> Result<Response, Response> {
-    if !realm.groups.iter().any(|g| str_of(g, "id") == id) {
+pub(crate) fn group_role_mappings(
+    ctx: &Ctx,
+    realm: &RealmData,
+    id: &str,
+) -> Result<Response, Response> {
+    let index = ctx.world.index(realm);
+    if !index.group_pos.contains_key(id) {
         return Err(Response::error(404, "Could not find group by id"));
     }
     let mut realm_mappings = Vec::new();
     let mut client_mappings: Map<String, Value> = Map::new();
-    let mapped = realm
-        .group_role_mappings
+    let mapped = index
+        .group_roles
+        .get(id)
+        .map_or(&[][..], Vec::as_slice)
         .iter()
-        .filter(|(g, _)| g == id)
-        .filter_map(|(_, role_id)| all_roles(realm).find(|r| str_of(r, "id") == role_id));
+        .filter_map(|role_id| index.role(realm, role_id));
     for role in mapped {
         if role["clientRole"] != true {
             realm_mappings.push(role_rep(role, true));

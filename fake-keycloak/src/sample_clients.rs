@@ -17,7 +17,7 @@ pub(crate) fn client_uuid(realm: &str, client_id: &str) -> String {
 }
 
 /// A client representation with Keycloak 26's default fields.
-fn base_client(realm: &str, client_id: &str, name: &str) -> Value {
+pub(crate) fn base_client(realm: &str, client_id: &str, name: &str) -> Value {
     json!({
         "id": client_uuid(realm, client_id),
         "clientId": client_id, "name": name,

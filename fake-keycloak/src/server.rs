@@ -70,6 +70,8 @@ fn world(config: FakeConfig, port: u16) -> World {
         legacy_idp_alias_filter: config.legacy_idp_alias_filter,
         no_organizations_api: config.no_organizations_api,
         legacy_events: config.legacy_events,
+        log_endpoint: config.log_endpoint,
+        index: Default::default(),
     }
 }
 
@@ -173,6 +175,10 @@ struct Plan {
 
 /// Serves one request; `Ok(false)` means the connection must be closed.
 fn serve_one<W: Write>(shared: &Shared, req: &Request, w: &mut W) -> io::Result<bool> {
+    if req.path == "/__fake/log" && read(&shared.world).log_endpoint {
+        http::write_response(w, &log_response(shared, req), req.keep_alive, false)?;
+        return Ok(true);
+    }
     run_hooks(shared, req);
     let fault = faults::take(&mut lock(&shared.faults), &req.method, &req.target);
     let plan = plan(shared, req, fault);
@@ -189,6 +195,25 @@ fn serve_one<W: Write>(shared: &Shared, req: &Request, w: &mut W) -> io::Result<
     }
     http::write_response(w, &plan.response, req.keep_alive, plan.truncate)?;
     Ok(!plan.truncate)
+}
+
+/// `{"count": N, "requests": [{"path", "query": [[k, v]…], "status"}…]}`: the log from
+/// entry `from` on (`from` = N: just the count).
+fn log_response(shared: &Shared, req: &Request) -> Response {
+    let from: usize = req
+        .param("from")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(usize::MAX);
+    let log = lock(&shared.log);
+    let requests: Vec<serde_json::Value> = log
+        .iter()
+        .skip(from)
+        .map(|r| serde_json::json!({"path": r.path, "query": r.query, "status": r.status}))
+        .collect();
+    Response::json(
+        200,
+        &serde_json::json!({"count": log.len(), "requests": requests}),
+    )
 }
 
 /// Runs the data-change hooks whose rule matches, before the request is served (with
@@ -210,6 +235,7 @@ fn run_hooks(shared: &Shared, req: &Request) {
         return;
     }
     let mut world = write(&shared.world);
+    world.index.clear();
     for i in firing {
         let hook = &mut hooks[i];
         if let Some(realm) = world.realms.iter_mut().find(|r| r.name == hook.realm) {

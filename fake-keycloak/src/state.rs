@@ -46,11 +46,19 @@ pub(crate) struct World {
     pub legacy_idp_alias_filter: bool,
     pub no_organizations_api: bool,
     pub legacy_events: bool,
+    pub log_endpoint: bool,
+    /// Lookup tables over `realms`; whoever changes `realms` clears them.
+    pub index: crate::index::IndexCache,
 }
 
 impl World {
     pub(crate) fn realm(&self, name: &str) -> Option<&RealmData> {
         self.realms.iter().find(|r| r.name == name)
+    }
+
+    /// The lookup tables of `realm` (built on first use).
+    pub(crate) fn index(&self, realm: &RealmData) -> std::sync::Arc<crate::index::RealmIndex> {
+        self.index.get(realm)
     }
 
     pub(crate) fn client(&self, realm: &str, client_id: &str) -> Option<&ServiceClient> {

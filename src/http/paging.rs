@@ -186,6 +186,13 @@ impl<'a> Pager<'a> {
     }
 }
 
+impl Pager<'_> {
+    /// True once the last page was returned (or an error ended the list).
+    pub fn finished(&self) -> bool {
+        self.done
+    }
+}
+
 impl Iterator for Pager<'_> {
     type Item = Result<Vec<Value>>;
 

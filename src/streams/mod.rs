@@ -345,7 +345,12 @@ pub(crate) fn segs(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
 }
 
-/// Calls `f` with every item of a paged list.
+/// Calls `f` with every item of a paged list, in order. The first page is read here; if
+/// more follow, a second thread runs the pager (fetching and parsing the next page) while
+/// this one hands the current page to `f`, at most one page ahead (a channel of one), so
+/// the server's and the connector's work overlap. The requests and their order are the
+/// pager's, unchanged; an error of either side ends the list (the pager's is returned in
+/// its place, after the items before it); the scope joins the pager before returning.
 pub(crate) fn each(
     ctx: &Ctx,
     segments: Vec<String>,
@@ -353,12 +358,30 @@ pub(crate) fn each(
     f: &mut dyn FnMut(Value) -> Result<()>,
 ) -> Result<()> {
     let query = query.iter().map(|(k, v)| (*k, v.to_string())).collect();
-    for page in ctx.client.pages(ctx.realm, segments, query) {
-        for item in page? {
-            f(item)?;
-        }
+    let mut pages = ctx.client.pages(ctx.realm, segments, query);
+    let Some(first) = pages.next() else {
+        return Ok(());
+    };
+    let first = first?;
+    if pages.finished() {
+        // One page (most lists of a fan-out): no thread.
+        return first.into_iter().try_for_each(f);
     }
-    Ok(())
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Value>>>(1);
+        scope.spawn(move || {
+            for page in pages {
+                if tx.send(page).is_err() {
+                    break;
+                }
+            }
+        });
+        first.into_iter().try_for_each(&mut *f)?;
+        for page in rx {
+            page?.into_iter().try_for_each(&mut *f)?;
+        }
+        Ok(())
+    })
 }
 
 /// An unpaged list endpoint's items.

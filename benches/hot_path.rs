@@ -1,0 +1,67 @@
+//! Micro-benchmarks of the per-record hot path: parsing a page of users, stripping
+//! secrets from a page of clients, writing RECORD messages. `cargo bench --bench hot_path`
+//! (not run in CI; the end-to-end numbers are in BENCHMARKS.md, from `make bench`).
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::Value;
+
+use source_keycloak::output::Output;
+use source_keycloak::secrets;
+
+/// A page of 100 full users as the fake serves them (attributes, `access`), as bytes.
+fn user_page() -> Vec<u8> {
+    let realm = fake_keycloak::sample_realm("acme", 100);
+    serde_json::to_vec(&realm.users).expect("users serialize")
+}
+
+fn parse_users(c: &mut Criterion) {
+    let page = user_page();
+    let mut group = c.benchmark_group("parse");
+    group.throughput(Throughput::Elements(100));
+    group.bench_function("100 users from bytes", |b| {
+        b.iter(|| serde_json::from_slice::<Value>(black_box(&page)).expect("valid JSON"))
+    });
+    group.finish();
+}
+
+fn strip_clients(c: &mut Criterion) {
+    let realm = fake_keycloak::bench_realm("acme", 10, 0);
+    let clients: Vec<Value> = realm.clients.into_iter().take(100).collect();
+    let mut group = c.benchmark_group("secrets");
+    group.throughput(Throughput::Elements(clients.len() as u64));
+    group.bench_function("strip a page of clients", |b| {
+        b.iter_batched(
+            || clients.clone(),
+            |mut page| {
+                for client in &mut page {
+                    secrets::strip_client(client);
+                }
+                page
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn write_records(c: &mut Criterion) {
+    let page: Vec<Value> = serde_json::from_slice(&user_page()).expect("valid JSON");
+    let mut group = c.benchmark_group("output");
+    group.throughput(Throughput::Elements(page.len() as u64));
+    group.bench_function("100 RECORD messages into a Vec", |b| {
+        b.iter(|| {
+            let mut out = Output::new(Vec::with_capacity(256 * 1024));
+            for user in &page {
+                out.record("users", black_box(user)).expect("write");
+            }
+            out.flush().expect("flush");
+            out
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(hot_path, parse_users, strip_clients, write_records);
+criterion_main!(hot_path);
