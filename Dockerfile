@@ -15,6 +15,8 @@ COPY fake-keycloak ./fake-keycloak
 COPY spec.json ./
 COPY schemas ./schemas
 COPY src ./src
+# Declared in Cargo.toml ([[bench]]): cargo refuses the manifest without it.
+COPY benches ./benches
 # The same command CI runs (integration_tests/run.sh), so CI tests what the image ships.
 RUN cargo build --release --locked --bin source-keycloak --bin tap-keycloak
 
