@@ -60,17 +60,18 @@ impl Kind {
 }
 
 pub fn read_events(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    warn_if_not_stored(ctx, Kind::Login)?;
-    each(ctx, segs(&["events"]), &[], &mut |event| {
-        emit(shape(ctx, Kind::Login, event))
-    })?;
-    Ok(End::Done)
+    read_all(ctx, Kind::Login, emit)
 }
 
 pub fn read_admin_events(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    warn_if_not_stored(ctx, Kind::Admin)?;
-    each(ctx, segs(&["admin-events"]), &[], &mut |event| {
-        emit(shape(ctx, Kind::Admin, event))
+    read_all(ctx, Kind::Admin, emit)
+}
+
+/// Full refresh: every stored event, in the server's order.
+fn read_all(ctx: &Ctx, kind: Kind, emit: &mut Emit) -> Result<End> {
+    warn_if_not_stored(ctx, kind)?;
+    each(ctx, segs(&[kind.path()]), &[], &mut |event| {
+        emit(shape(ctx, kind, event))
     })?;
     Ok(End::Done)
 }
