@@ -14,31 +14,28 @@ from typing import Callable
 
 import requests
 
+import make_realm
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 REALM = "acme"
 
 # Every secret that exists in the test realm or the test setup. None of them may
-# ever appear in the connector's stdout or stderr.
+# ever appear in the connector's stdout or stderr. The realm generator is the one
+# source: a secret added to the realm is grepped for without a second list to update.
 CLIENT_SECRETS = {
-    "source-keycloak": "it-secret-source-7Qw9",
-    "sk-no-roles": "it-secret-noroles-3Kd1",
-    "sk-no-clients": "it-secret-noclients-8Lp2",
-    "sk-no-sa": "it-secret-nosa-5Tn4",
-    "billing-app": "it-secret-billing-2Vb6",
-    "crm": "it-secret-crm-6Rz8",
-    "sk-no-events": "it-secret-noevents-1Fh3",
+    **make_realm.SECRETS,
     "sk-multi": "it-secret-multi-5Ye2",           # created in master by realm_setup
 }
-IDP_SECRET = "it-secret-idp-4Hx7"
-GITHUB_IDP_SECRET = "it-secret-github-9Pz5"
-SMTP_PASSWORD = "it-secret-smtp-6Jm3"
-GLOBEX_SECRET = "it-secret-globex-4Qs8"
+IDP_SECRET = make_realm.IDP_SECRET
+GITHUB_IDP_SECRET = make_realm.GITHUB_IDP_SECRET
+SMTP_PASSWORD = make_realm.SMTP_PASSWORD
+GLOBEX_SECRET = make_realm.GLOBEX_SECRETS["globex-app"]
 # secret of a client the activity fixture creates through the admin API (its admin
 # event's representation carries it)
 CREATED_CLIENT_SECRET = "it-secret-created-0Ak4"
 OTHER_REALM = "globex"
-LOGIN_USERS = {"alice": "it-pass-alice-1Mq5", "bob": "it-pass-bob-2Wn8"}
+LOGIN_USERS = make_realm.LOGIN_USERS
 # client attributes with these values are private (names contain secret/private)
 PRIVATE_ATTRIBUTE_VALUES = ["rotated-by-hand-IT", "vault:billing/private-IT"]
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.")
