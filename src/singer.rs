@@ -92,7 +92,8 @@ fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome>
     };
     let config = Config::load(config_path)?;
     config.announce(out)?;
-    let served = commands::served_streams(&config)?;
+    let mut session = commands::Session::open(&config)?;
+    let served = session.served()?;
     if args.discover {
         out.line(&catalog(&served).to_string())?;
         return Ok(Outcome::Success);
@@ -112,7 +113,7 @@ fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome>
         None => HashMap::new(),
     };
     out.bookmarks = states.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    commands::read_streams(&config, &selected, &states, out)
+    commands::read_streams(&session, &config, &selected, &states, out)
 }
 
 /// `{"bookmarks": {stream: state}}`, or any form Airbyte mode accepts.

@@ -4,13 +4,14 @@
 mod check;
 mod read;
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use serde_json::Value;
 
 use crate::access::{self, Access, Availability};
 use crate::config::{self, Config};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::Client;
 use crate::output::Output;
 use crate::protocol::{Catalog, CatalogStream, Message, Spec};
@@ -45,7 +46,7 @@ pub fn spec(out: &mut Output<impl Write>) -> Result<Outcome> {
 pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
     let config = Config::load(config_path)?;
     config.announce(out)?;
-    let served = served_streams(&config)?;
+    let served = Session::open(&config)?.served()?;
     let schemas: Vec<Value> = served.iter().map(|s| s.schema_json()).collect();
     let streams = served
         .iter()
@@ -69,30 +70,58 @@ pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outco
     Ok(Outcome::Success)
 }
 
-/// The streams the server and the client's roles can serve in at least one of the
-/// configured realms (one `max=1` probe per role and realm).
-pub fn served_streams(config: &Config) -> Result<Vec<&'static Stream>> {
-    let client = Client::new(config)?;
-    client.authenticate()?;
-    let mut accesses = Vec::new();
-    let mut first_error = None;
-    for realm in access::resolve_realms(&client, config)? {
-        match Access::probe(&client, &realm) {
-            Ok(access) => accesses.push(access),
-            Err(e) => {
-                first_error.get_or_insert(e);
+/// One authenticated client, the realms to read and what each of them serves, built once
+/// per command so that discovering and reading share the token and the role probes.
+pub struct Session {
+    pub client: Client,
+    pub realms: Vec<String>,
+    /// Realm → its probed access; a realm whose probing failed is absent (its streams
+    /// are then simply tried, and their own errors speak).
+    pub accesses: HashMap<String, Access>,
+    first_error: Option<Error>,
+}
+
+impl Session {
+    pub fn open(config: &Config) -> Result<Session> {
+        let client = Client::new(config)?;
+        client.authenticate()?;
+        let realms = access::resolve_realms(&client, config)?;
+        let mut accesses = HashMap::new();
+        let mut first_error = None;
+        for realm in &realms {
+            match Access::probe(&client, realm) {
+                Ok(access) => {
+                    accesses.insert(realm.clone(), access);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
-    }
-    if let (true, Some(e)) = (accesses.is_empty(), first_error) {
-        return Err(e);
-    }
-    Ok(STREAMS
-        .iter()
-        .filter(|s| {
-            accesses
-                .iter()
-                .any(|a| a.availability(s) == Availability::Available)
+        Ok(Session {
+            client,
+            realms,
+            accesses,
+            first_error,
         })
-        .collect())
+    }
+
+    /// The streams the server and the client's roles can serve in at least one of the
+    /// configured realms (one `max=1` probe per role and realm); the first probing error
+    /// when no realm could be probed.
+    pub fn served(&mut self) -> Result<Vec<&'static Stream>> {
+        if self.accesses.is_empty()
+            && let Some(e) = self.first_error.take()
+        {
+            return Err(e);
+        }
+        Ok(STREAMS
+            .iter()
+            .filter(|s| {
+                self.accesses
+                    .values()
+                    .any(|a| a.availability(s) == Availability::Available)
+            })
+            .collect())
+    }
 }

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
-use super::Outcome;
+use super::{Outcome, Session};
 use crate::access::{self, Access, Availability};
 use crate::catalog::{self, SyncMode};
 use crate::config::{self, Config};
@@ -52,7 +52,8 @@ pub fn read(args: &ReadArgs, out: &mut Output<impl Write>) -> Result<Outcome> {
             incremental: c.sync_mode == SyncMode::Incremental,
         })
         .collect();
-    read_streams(&config, &selected, &input_state.streams, out)
+    let session = Session::open(&config)?;
+    read_streams(&session, &config, &selected, &input_state.streams, out)
 }
 
 /// A stream to read and whether the host asked for an incremental sync.
@@ -64,35 +65,27 @@ pub struct Selected {
 /// The read engine shared by the Airbyte and the Singer command: reads `selected` in
 /// order, each across the configured realms, resuming incremental streams from `states`.
 pub fn read_streams(
+    session: &Session,
     config: &Config,
     selected: &[Selected],
     states: &HashMap<String, Value>,
     out: &mut impl Host,
 ) -> Result<Outcome> {
-    let client = Client::new(config)?;
-    client.authenticate()?;
-    let realms = access::resolve_realms(&client, config)?;
     let events = EventOptions {
         include_admin_event_representation: config.include_admin_event_representation,
         start_ms: config.start_ms,
     };
-    // What each realm serves, probed once per read (None when probing failed: then every
-    // stream is simply tried, and its own errors speak).
-    let accesses: HashMap<String, Option<Access>> = realms
-        .iter()
-        .map(|r| (r.clone(), Access::probe(&client, r).ok()))
-        .collect();
     let mut outcome = Outcome::Success;
     for choice in selected {
         let stream = choice.stream;
         let incremental = choice.incremental && stream.incremental.is_some();
         let job = Job {
             stream,
-            client: &client,
+            client: &session.client,
             config,
-            realms: &realms,
+            realms: &session.realms,
             events: &events,
-            accesses: &accesses,
+            accesses: &session.accesses,
             prior: incremental.then(|| prior_realms(states.get(stream.name), out)),
         };
         if !read_stream(&job, out)? {
@@ -110,7 +103,7 @@ struct Job<'a> {
     config: &'a Config,
     realms: &'a [String],
     events: &'a EventOptions,
-    accesses: &'a HashMap<String, Option<Access>>,
+    accesses: &'a HashMap<String, Access>,
     /// For an incremental read: the input state's cursor per realm.
     prior: Option<Map<String, Value>>,
 }
@@ -191,11 +184,7 @@ fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
             warnings: &warnings,
         };
         sink.realm = realm.clone();
-        let availability = job
-            .accesses
-            .get(realm)
-            .and_then(|a| a.as_ref())
-            .map(|a| a.availability(job.stream));
+        let availability = job.accesses.get(realm).map(|a| a.availability(job.stream));
         let result = match (availability, &job.prior, &job.stream.incremental) {
             // Known in advance: fail (or skip) without emitting part of the stream, which
             // Keycloak would sometimes allow (realm-role composites without view-clients).
