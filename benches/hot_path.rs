@@ -1,4 +1,5 @@
-//! Micro-benchmarks of the per-record hot path: parsing a page of users, stripping
+//! Micro-benchmarks of the per-record hot path: parsing a page of users (as trees, and
+//! as the raw objects the big lists use), splicing raw objects into records, stripping
 //! secrets from a page of clients, writing RECORD messages. `cargo bench --bench hot_path`
 //! (not run in CI; the end-to-end numbers are in BENCHMARKS.md, from `make bench`).
 
@@ -8,6 +9,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use serde_json::Value;
 
 use source_keycloak::output::Output;
+use source_keycloak::record::{RawObject, Record, splice};
 use source_keycloak::secrets;
 
 /// A page of 100 full users as the fake serves them (attributes, `access`), as bytes.
@@ -22,6 +24,17 @@ fn parse_users(c: &mut Criterion) {
     group.throughput(Throughput::Elements(100));
     group.bench_function("100 users from bytes", |b| {
         b.iter(|| serde_json::from_slice::<Value>(black_box(&page)).expect("valid JSON"))
+    });
+    group.bench_function("100 users from bytes as raw objects", |b| {
+        b.iter(|| serde_json::from_slice::<Vec<RawObject>>(black_box(&page)).expect("valid JSON"))
+    });
+    let rows: Vec<RawObject> = serde_json::from_slice(&page).expect("valid JSON");
+    group.bench_function("splice 100 raw users into records", |b| {
+        b.iter(|| {
+            rows.iter()
+                .map(|row| splice(black_box(row), &["access"], &[("realm", "acme")]))
+                .collect::<Vec<_>>()
+        })
     });
     group.finish();
 }
@@ -47,19 +60,31 @@ fn strip_clients(c: &mut Criterion) {
 }
 
 fn write_records(c: &mut Criterion) {
-    let page: Vec<Value> = serde_json::from_slice(&user_page()).expect("valid JSON");
+    let bytes = user_page();
+    let trees: Vec<Record> = serde_json::from_slice::<Vec<Value>>(&bytes)
+        .expect("valid JSON")
+        .into_iter()
+        .map(Record::from)
+        .collect();
+    let texts: Vec<Record> = serde_json::from_slice::<Vec<RawObject>>(&bytes)
+        .expect("valid JSON")
+        .iter()
+        .map(|row| splice(row, &[], &[]))
+        .collect();
     let mut group = c.benchmark_group("output");
-    group.throughput(Throughput::Elements(page.len() as u64));
-    group.bench_function("100 RECORD messages into a Vec", |b| {
-        b.iter(|| {
-            let mut out = Output::new(Vec::with_capacity(256 * 1024));
-            for user in &page {
-                out.record("users", black_box(user)).expect("write");
-            }
-            out.flush().expect("flush");
-            out
-        })
-    });
+    group.throughput(Throughput::Elements(trees.len() as u64));
+    for (name, page) in [("trees", &trees), ("texts", &texts)] {
+        group.bench_function(format!("100 RECORD messages ({name}) into a Vec"), |b| {
+            b.iter(|| {
+                let mut out = Output::new(Vec::with_capacity(256 * 1024));
+                for user in page {
+                    out.record("users", black_box(user)).expect("write");
+                }
+                out.flush().expect("flush");
+                out
+            })
+        });
+    }
     group.finish();
 }
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::protocol::{Level, Status};
+use crate::record::Record;
 use crate::streams::Stream;
 
 pub trait Host {
@@ -18,7 +19,7 @@ pub trait Host {
     fn started(&mut self, stream: &'static Stream, incremental: bool) -> Result<()>;
     /// The stream's first record is about to be written.
     fn running(&mut self, stream: &str) -> Result<()>;
-    fn record(&mut self, stream: &str, data: &Value) -> Result<()>;
+    fn record(&mut self, stream: &str, data: &Record) -> Result<()>;
     /// The stream's state after every record written so far (`records` since the last).
     fn state(&mut self, stream: &str, state: &Value, records: u64) -> Result<()>;
     fn estimate(&mut self, stream: &str, rows: u64) -> Result<()>;
@@ -43,7 +44,7 @@ impl<W: std::io::Write> Host for crate::output::Output<W> {
     fn running(&mut self, stream: &str) -> Result<()> {
         self.stream_status(stream, Status::Running)
     }
-    fn record(&mut self, stream: &str, data: &Value) -> Result<()> {
+    fn record(&mut self, stream: &str, data: &Record) -> Result<()> {
         crate::output::Output::record(self, stream, data)
     }
     fn state(&mut self, stream: &str, state: &Value, records: u64) -> Result<()> {

@@ -15,6 +15,7 @@ pub mod host;
 pub mod http;
 pub mod output;
 pub mod protocol;
+pub mod record;
 pub mod secrets;
 pub mod singer;
 pub mod state;

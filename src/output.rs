@@ -65,14 +65,32 @@ impl<W: Write> Output<W> {
             .map_err(|e| io_error(e.kind(), &e.to_string()))
     }
 
-    pub fn record(&mut self, stream: &str, data: &Value) -> Result<()> {
-        self.write(&Message::Record {
-            record: Record {
-                stream,
-                data,
-                emitted_at: now_millis(),
-            },
-        })
+    pub fn record(&mut self, stream: &str, data: &crate::record::Record) -> Result<()> {
+        match data {
+            crate::record::Record::Tree(data) => self.write(&Message::Record {
+                record: Record {
+                    stream,
+                    data,
+                    emitted_at: now_millis(),
+                },
+            }),
+            crate::record::Record::Text(text) => self.write_text_record(stream, text),
+        }
+    }
+
+    /// The line serde writes for a tree record, with the record's own text as `data`.
+    fn write_text_record(&mut self, stream: &str, text: &str) -> Result<()> {
+        let io = |e: std::io::Error| io_error(e.kind(), &e.to_string());
+        self.out
+            .write_all(b"{\"type\":\"RECORD\",\"record\":{\"stream\":")
+            .map_err(io)?;
+        serde_json::to_writer(&mut self.out, stream)?;
+        writeln!(
+            self.out,
+            ",\"data\":{text},\"emitted_at\":{}}}}}",
+            now_millis()
+        )
+        .map_err(io)
     }
 
     pub fn state(&mut self, stream: &str, state: &Value, records: u64) -> Result<()> {

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::host::Host;
 use crate::output::now_millis;
 use crate::protocol::Level;
+use crate::record::Record;
 use crate::state;
 use crate::streams::{self, STREAMS, Stream};
 use crate::time::iso_of;
@@ -353,13 +354,29 @@ impl<W: Write> Host for SingerOutput<W> {
         Ok(())
     }
 
-    fn record(&mut self, stream: &str, data: &Value) -> Result<()> {
-        let mut message = json!({"type": "RECORD", "stream": stream, "record": data,
-            "time_extracted": iso_of(now_millis() as i64)});
+    fn record(&mut self, stream: &str, data: &Record) -> Result<()> {
+        // Written by hand so a record kept as text (`Record::Text`) is not parsed again.
+        let tree;
+        let data = match data {
+            Record::Tree(value) => {
+                tree = serde_json::to_string(value)?;
+                &tree
+            }
+            Record::Text(text) => text,
+        };
+        let mut line = String::with_capacity(data.len() + 120);
+        line.push_str("{\"type\":\"RECORD\",\"stream\":");
+        line.push_str(&serde_json::to_string(stream)?);
+        line.push_str(",\"record\":");
+        line.push_str(data);
+        line.push_str(",\"time_extracted\":\"");
+        line.push_str(&iso_of(now_millis() as i64));
+        line.push('"');
         if let Some(version) = self.versions.get(stream) {
-            message["version"] = json!(version);
+            line.push_str(&format!(",\"version\":{version}"));
         }
-        self.message(&message)
+        line.push('}');
+        self.line(&line)
     }
 
     fn state(&mut self, stream: &str, state: &Value, _records: u64) -> Result<()> {

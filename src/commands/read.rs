@@ -24,6 +24,7 @@ use crate::host::Host;
 use crate::http::Client;
 use crate::output::Output;
 use crate::protocol::Level;
+use crate::record::Record;
 use crate::state;
 use crate::streams::{self, Ctx, End, EventOptions, Sink, Stream};
 
@@ -140,7 +141,7 @@ struct StreamSink<'o, H: Host> {
 }
 
 impl<H: Host> Sink for StreamSink<'_, H> {
-    fn record(&mut self, record: Value) -> Result<()> {
+    fn record(&mut self, record: Record) -> Result<()> {
         if self.records == 0 {
             self.out.running(self.name)?;
         }

@@ -16,12 +16,13 @@ use std::time::Duration;
 
 use reqwest::blocking::{Client as Reqwest, RequestBuilder, Response};
 use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-pub use paging::Pager;
+pub use paging::{Pager, Row};
 pub use retry::RetryPolicy;
 
 pub struct Client {
@@ -98,14 +99,33 @@ impl Client {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<Value> {
-        let mut all = vec!["admin", "realms", realm];
-        all.extend_from_slice(segments);
-        self.get(&all, query)
+        self.get_admin_as(realm, segments, query)
     }
 
-    /// GET `{server_url}/{segments...}?{query}` as JSON, with token, retries and one
-    /// re-authentication after a 401.
+    /// `get_admin`, parsed into `T` (a page of raw rows, for instance).
+    pub fn get_admin_as<T: DeserializeOwned>(
+        &self,
+        realm: &str,
+        segments: &[&str],
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        let mut all = vec!["admin", "realms", realm];
+        all.extend_from_slice(segments);
+        self.get_as(&all, query)
+    }
+
+    /// GET `{server_url}/{segments...}?{query}` as JSON.
     pub fn get(&self, segments: &[&str], query: &[(&str, String)]) -> Result<Value> {
+        self.get_as(segments, query)
+    }
+
+    /// GET `{server_url}/{segments...}?{query}` parsed into `T`, with token, retries and
+    /// one re-authentication after a 401.
+    pub fn get_as<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, String)],
+    ) -> Result<T> {
         let url = self.url(segments);
         let path = url.path().to_string();
         let get = |token: &str| self.http.get(url.clone()).bearer_auth(token).query(query);
@@ -125,17 +145,17 @@ impl Client {
     }
 
     /// Paged GET: `first`/`max` offsets with an explicit `max` on every request.
-    pub fn pages<'a>(
+    pub fn pages<'a, R: Row>(
         &'a self,
         realm: &'a str,
         segments: Vec<String>,
         query: Vec<(&'static str, String)>,
-    ) -> Pager<'a> {
+    ) -> Pager<'a, R> {
         Pager::new(self, realm, segments, query, self.page_size)
     }
 
     /// Sends one request and turns the answer into JSON or a typed error.
-    fn send(&self, request: RequestBuilder, path: &str) -> Result<Value> {
+    fn send<T: DeserializeOwned>(&self, request: RequestBuilder, path: &str) -> Result<T> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let response = request.send().map_err(|e| transport_error(path, &e))?;
         read_json(response, path)
@@ -160,7 +180,7 @@ fn header(response: &Response, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn read_json(response: Response, path: &str) -> Result<Value> {
+fn read_json<T: DeserializeOwned>(response: Response, path: &str) -> Result<T> {
     let status = response.status();
     let retry_after = header(&response, "retry-after");
     let bytes = response.bytes().map_err(|e| transport_error(path, &e))?;

@@ -16,12 +16,17 @@
 //! is an error, not an endless loop.
 
 use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, de};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::Client;
 use crate::error::{Error, Result};
+use crate::record::RawObject;
 
 /// Rows each page re-reads from the page before: a fifth of the page, 1 to 50. Page size
 /// 1 cannot overlap (every request must move on), so it has none.
@@ -36,7 +41,102 @@ pub fn overlap_for(page_size: usize) -> usize {
 /// Full pages in a row that brought nothing new before the pager gives up.
 const MAX_STALLS: usize = 3;
 
-pub struct Pager<'a> {
+/// What a page holds: `Value` trees, or each row's raw text (`Box<RawValue>`) for
+/// readers that pass rows through (`crate::record::splice`).
+pub trait Row: DeserializeOwned + Clone + Send {
+    /// The row's identity: its `id`, or else the whole row (16 bytes of SHA-256, so the
+    /// memory per row does not depend on the row).
+    fn key(&self) -> [u8; 16];
+    /// The same content (for spotting a server that ignores `first`).
+    fn same(&self, other: &Self) -> bool;
+}
+
+impl Row for Value {
+    fn key(&self) -> [u8; 16] {
+        match self.get("id").and_then(Value::as_str) {
+            Some(id) => digest(b"id:", id.as_bytes()),
+            None => digest(b"row:", self.to_string().as_bytes()),
+        }
+    }
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
+impl Row for RawObject {
+    fn key(&self) -> [u8; 16] {
+        let (kind, text) = self.key_parts();
+        digest(kind, text.as_bytes())
+    }
+    fn same(&self, other: &Self) -> bool {
+        RawObject::same(self, other)
+    }
+}
+
+fn digest(kind: &[u8], bytes: &[u8]) -> [u8; 16] {
+    let mut hasher = Sha256::new();
+    hasher.update(kind);
+    hasher.update(bytes);
+    let digest = hasher.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
+/// A list endpoint's answer: its rows, or `None` for JSON that is not an array (a
+/// wrong answer, not a transient one: not retried). Invalid JSON is a parse error
+/// (retried, like any cut or garbled body).
+pub(crate) struct Page<R>(pub Option<Vec<R>>);
+
+impl<'de, R: Deserialize<'de>> Deserialize<'de> for Page<R> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct PageVisitor<R>(PhantomData<R>);
+        impl<'de, R: Deserialize<'de>> Visitor<'de> for PageVisitor<R> {
+            type Value = Page<R>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Page<R>, A::Error> {
+                let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1000));
+                while let Some(row) = seq.next_element()? {
+                    rows.push(row);
+                }
+                Ok(Page(Some(rows)))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Page<R>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Page(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Page<R>, E> {
+                Ok(Page(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Page<R>, E> {
+                Ok(Page(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Page<R>, E> {
+                Ok(Page(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Page<R>, E> {
+                Ok(Page(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Page<R>, E> {
+                Ok(Page(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Page<R>, E> {
+                Ok(Page(None))
+            }
+        }
+        d.deserialize_any(PageVisitor(PhantomData))
+    }
+}
+
+pub struct Pager<'a, R: Row = Value> {
     client: &'a Client,
     realm: &'a str,
     segments: Vec<String>,
@@ -48,28 +148,8 @@ pub struct Pager<'a> {
     done: bool,
     /// Keys of the last page fetched (None before the first).
     seen: Option<HashSet<[u8; 16]>>,
-    previous: Option<(usize, Value, Value)>,
+    previous: Option<(usize, R, R)>,
     stalls: usize,
-}
-
-/// A row's identity: its `id`, or else the whole row (16 bytes of SHA-256, so the memory
-/// per row does not depend on the row).
-fn key(item: &Value) -> [u8; 16] {
-    let mut hasher = Sha256::new();
-    match item.get("id").and_then(Value::as_str) {
-        Some(id) => {
-            hasher.update(b"id:");
-            hasher.update(id.as_bytes());
-        }
-        None => {
-            hasher.update(b"row:");
-            hasher.update(item.to_string().as_bytes());
-        }
-    }
-    let digest = hasher.finalize();
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&digest[..16]);
-    out
 }
 
 /// What to do with a page, given the keys of the page before.
@@ -82,14 +162,14 @@ pub(crate) enum Step {
 }
 
 /// The rows of `items` after the last one already in `seen` are new.
-pub(crate) fn step(seen: &HashSet<[u8; 16]>, items: &[Value]) -> Step {
-    match items.iter().rposition(|item| seen.contains(&key(item))) {
+pub(crate) fn step<R: Row>(seen: &HashSet<[u8; 16]>, items: &[R]) -> Step {
+    match items.iter().rposition(|item| seen.contains(&item.key())) {
         Some(anchor) => Step::EmitFrom(anchor + 1),
         None => Step::StepBack,
     }
 }
 
-impl<'a> Pager<'a> {
+impl<'a, R: Row> Pager<'a, R> {
     pub fn new(
         client: &'a Client,
         realm: &'a str,
@@ -117,33 +197,36 @@ impl<'a> Pager<'a> {
         format!("/admin/realms/{}/{}", self.realm, self.segments.join("/"))
     }
 
-    fn fetch(&mut self, first: usize) -> Result<Vec<Value>> {
+    fn fetch(&mut self, first: usize) -> Result<Vec<R>> {
         let mut query = self.query.clone();
         query.push(("first", first.to_string()));
         query.push(("max", self.page_size.to_string()));
         let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
-        let value = self.client.get_admin(self.realm, &segments, &query)?;
-        let Value::Array(items) = value else {
+        let page: Page<R> = self.client.get_admin_as(self.realm, &segments, &query)?;
+        let Page(Some(items)) = page else {
             return Err(Error::BadResponse {
                 path: self.path(),
                 detail: "expected a JSON array".into(),
             });
         };
         if let (Some(head), Some(tail)) = (items.first(), items.last()) {
-            let signature = (items.len(), head.clone(), tail.clone());
-            if first > 0 && self.previous.as_ref() == Some(&signature) {
+            let repeated = self
+                .previous
+                .as_ref()
+                .is_some_and(|(len, h, t)| *len == items.len() && h.same(head) && t.same(tail));
+            if first > 0 && repeated {
                 return Err(Error::PagingLoop {
                     path: self.path(),
                     first,
                 });
             }
-            self.previous = Some(signature);
+            self.previous = Some((items.len(), head.clone(), tail.clone()));
         }
         Ok(items)
     }
 
     /// The next page's new rows (possibly none), or None at the end.
-    fn advance(&mut self) -> Result<Option<Vec<Value>>> {
+    fn advance(&mut self) -> Result<Option<Vec<R>>> {
         let mut first = self.next;
         loop {
             let items = self.fetch(first)?;
@@ -167,7 +250,7 @@ impl<'a> Pager<'a> {
             };
             self.done = !full;
             self.next = first + items.len().saturating_sub(self.overlap).max(1);
-            self.seen = Some(items.iter().map(key).collect());
+            self.seen = Some(items.iter().map(R::key).collect());
             let mut items = items;
             let fresh = items.split_off(emit_from.min(items.len()));
             if full && fresh.is_empty() {
@@ -186,15 +269,15 @@ impl<'a> Pager<'a> {
     }
 }
 
-impl Pager<'_> {
+impl<R: Row> Pager<'_, R> {
     /// True once the last page was returned (or an error ended the list).
     pub fn finished(&self) -> bool {
         self.done
     }
 }
 
-impl Iterator for Pager<'_> {
-    type Item = Result<Vec<Value>>;
+impl<R: Row> Iterator for Pager<'_, R> {
+    type Item = Result<Vec<R>>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -224,7 +307,11 @@ mod tests {
     }
 
     fn keys(ids: &[&str]) -> HashSet<[u8; 16]> {
-        rows(ids).iter().map(key).collect()
+        rows(ids).iter().map(Row::key).collect()
+    }
+
+    fn raw(value: &Value) -> RawObject {
+        serde_json::from_str(&value.to_string()).unwrap()
     }
 
     #[test]
@@ -254,8 +341,49 @@ mod tests {
     fn rows_without_id_are_keyed_by_content() {
         let a = json!({"name": "x"});
         let b = json!({"name": "y"});
-        assert_eq!(key(&a), key(&json!({"name": "x"})));
-        assert_ne!(key(&a), key(&b));
-        assert_ne!(key(&json!({"id": "x"})), key(&json!({"name": "x"})));
+        assert_eq!(a.key(), json!({"name": "x"}).key());
+        assert_ne!(a.key(), b.key());
+        assert_ne!(json!({"id": "x"}).key(), json!({"name": "x"}).key());
+    }
+
+    #[test]
+    fn raw_rows_are_keyed_like_trees() {
+        for row in [
+            json!({"id": "u1", "x": [1]}),
+            json!({"id": 7}),
+            json!({"name": "x"}),
+        ] {
+            let text = raw(&row);
+            if row["id"].is_string() {
+                assert_eq!(text.key(), row.key());
+            }
+            assert_eq!(text.key(), raw(&row).key());
+        }
+        assert_ne!(
+            raw(&json!({"id": "x"})).key(),
+            raw(&json!({"name": "x"})).key()
+        );
+        // An escaped id is the same id.
+        let escaped: RawObject = serde_json::from_str(r#"{"id":"a\u0062"}"#).unwrap();
+        assert_eq!(escaped.key(), json!({"id": "ab"}).key());
+    }
+
+    #[test]
+    fn pages_that_are_not_arrays_are_told_apart_from_invalid_json() {
+        let page: Page<RawObject> = serde_json::from_str(r#"[{"a":1}, {}]"#).unwrap();
+        assert_eq!(page.0.map(|rows| rows.len()), Some(2));
+        for other in [
+            r#"{"error":"x","n":[1]}"#,
+            "1",
+            "-1",
+            "1.5",
+            "\"s\"",
+            "null",
+            "true",
+        ] {
+            let page: Page<Value> = serde_json::from_str(other).unwrap();
+            assert!(page.0.is_none(), "{other}");
+        }
+        assert!(serde_json::from_str::<Page<Value>>("[1,").is_err());
     }
 }

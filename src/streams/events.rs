@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use super::{Ctx, Emit, End, Sink, each, segs, with_realm};
 use crate::error::{Error, Result};
 use crate::output::now_millis;
+use crate::record::Record;
 use crate::secrets;
 use crate::time;
 
@@ -173,8 +174,11 @@ pub(crate) fn scan_since(
         last: Option<Value>,
     }
     impl Sink for Collect<'_> {
-        fn record(&mut self, record: Value) -> Result<()> {
-            (self.f)(&record);
+        fn record(&mut self, record: Record) -> Result<()> {
+            match record {
+                Record::Tree(event) => (self.f)(&event),
+                text => (self.f)(&text.to_value()),
+            }
             Ok(())
         }
         fn checkpoint(&mut self, realm_state: Value) -> Result<()> {
@@ -245,7 +249,7 @@ fn read_ordered(
             if time > upper || !cursor.is_new(time, &id) {
                 continue;
             }
-            sink.record(event)?;
+            sink.record(event.into())?;
             cursor.advance(time, &id);
             progressed = true;
         }
@@ -288,7 +292,7 @@ fn read_by_day(
         for chunk in fresh.chunks(page_size.max(1)) {
             for event in chunk {
                 cursor.advance(time_of(event), super::text(event, "id"));
-                sink.record(event.clone())?;
+                sink.record(event.clone().into())?;
             }
             sink.checkpoint(cursor.to_state())?;
         }

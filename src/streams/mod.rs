@@ -18,7 +18,8 @@ mod users;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::http::Client;
+use crate::http::{Client, Row};
+use crate::record::{Record, splice};
 use crate::secrets;
 
 pub use events::EventOptions;
@@ -47,7 +48,7 @@ pub struct Incremental {
 /// Where an incremental reader puts its records and its progress. After `checkpoint`
 /// the engine writes a STATE covering every record passed to `record` before it.
 pub trait Sink {
-    fn record(&mut self, record: Value) -> Result<()>;
+    fn record(&mut self, record: Record) -> Result<()>;
     fn checkpoint(&mut self, realm_state: Value) -> Result<()>;
 }
 
@@ -78,7 +79,7 @@ pub enum Reader {
     Paged {
         path: &'static [&'static str],
         query: &'static [(&'static str, &'static str)],
-        shape: fn(&mut Value),
+        shape: Shape,
     },
     /// One unpaged list under the realm (the endpoint ignores first/max).
     List {
@@ -88,6 +89,20 @@ pub enum Reader {
     /// Anything else.
     Custom(fn(&Ctx, &mut Emit) -> Result<End>),
 }
+
+/// How a paged list's items become records (both add `realm`).
+#[derive(Debug)]
+pub enum Shape {
+    /// Keycloak's object as it came, less these top-level fields: spliced as text,
+    /// never parsed into a tree (`crate::record`), the fast path for the big lists.
+    Drop(&'static [&'static str]),
+    /// Edited as a tree, for changes below the top level (secrets in nested config).
+    Tree(fn(&mut Value)),
+}
+
+/// `access` says what the *caller* may do with the object; it differs between
+/// credentials and is not data about the object.
+pub(crate) const ACCESS: &[&str] = &["access"];
 
 macro_rules! schema {
     ($name:literal) => {
@@ -118,7 +133,7 @@ pub static STREAMS: &[Stream] = &[
         reader: Reader::Paged {
             path: &["users"],
             query: &[("briefRepresentation", "false")],
-            shape: drop_access,
+            shape: Shape::Drop(ACCESS),
         },
         count: Some(&["users", "count"]),
         incremental: Some(Incremental {
@@ -152,7 +167,7 @@ pub static STREAMS: &[Stream] = &[
         reader: Reader::Paged {
             path: &["roles"],
             query: &[("briefRepresentation", "false")],
-            shape: |_| {},
+            shape: Shape::Drop(&[]),
         },
         count: None,
         incremental: None,
@@ -232,7 +247,7 @@ pub static STREAMS: &[Stream] = &[
         reader: Reader::Paged {
             path: &["identity-provider", "instances"],
             query: &[("briefRepresentation", "false")],
-            shape: secrets::strip_identity_provider,
+            shape: Shape::Tree(secrets::strip_identity_provider),
         },
         count: None,
         incremental: None,
@@ -319,8 +334,7 @@ impl Stream {
     }
 }
 
-/// `access` says what the *caller* may do with the object; it differs between
-/// credentials and is not data about the object.
+/// Drops `access` (see `ACCESS`) from a tree.
 pub(crate) fn drop_access(item: &mut Value) {
     if let Some(obj) = item.as_object_mut() {
         obj.remove("access");
@@ -357,6 +371,16 @@ pub(crate) fn each(
     query: &[(&'static str, &str)],
     f: &mut dyn FnMut(Value) -> Result<()>,
 ) -> Result<()> {
+    each_row(ctx, segments, query, f)
+}
+
+/// `each` with rows of any kind: trees, or raw text for `splice`.
+pub(crate) fn each_row<R: Row>(
+    ctx: &Ctx,
+    segments: Vec<String>,
+    query: &[(&'static str, &str)],
+    f: &mut dyn FnMut(R) -> Result<()>,
+) -> Result<()> {
     let query = query.iter().map(|(k, v)| (*k, v.to_string())).collect();
     let mut pages = ctx.client.pages(ctx.realm, segments, query);
     let Some(first) = pages.next() else {
@@ -368,7 +392,7 @@ pub(crate) fn each(
         return first.into_iter().try_for_each(f);
     }
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Value>>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<R>>>(1);
         scope.spawn(move || {
             for page in pages {
                 if tx.send(page).is_err() {
@@ -400,24 +424,56 @@ pub(crate) fn text<'v>(value: &'v Value, key: &str) -> &'v str {
     value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// Every row of a paged list as a record: spliced text, less `drop`, plus `realm` and
+/// `add`. Used by the table's `Shape::Drop` lists and the full read of `users`.
+pub(crate) fn each_spliced(
+    ctx: &Ctx,
+    path: &[&str],
+    query: &[(&'static str, &str)],
+    drop: &[&str],
+    add: &[(&str, &str)],
+    emit: &mut dyn FnMut(Record) -> Result<()>,
+) -> Result<()> {
+    let mut fields = vec![("realm", ctx.realm)];
+    fields.extend_from_slice(add);
+    each_row(
+        ctx,
+        segs(path),
+        query,
+        &mut |row: crate::record::RawObject| emit(splice(&row, drop, &fields)),
+    )
+}
+
 /// Reads `stream` in one realm, calling `emit` with each finished record.
-pub fn read(stream: &Stream, ctx: &Ctx, emit: &mut Emit) -> Result<End> {
+pub fn read(stream: &Stream, ctx: &Ctx, emit: &mut dyn FnMut(Record) -> Result<()>) -> Result<End> {
     let realm = ctx.realm;
     match &stream.reader {
-        Reader::Paged { path, query, shape } => {
+        Reader::Paged {
+            path,
+            query,
+            shape: Shape::Drop(drop),
+        } => {
+            each_spliced(ctx, path, query, drop, &[], emit)?;
+            Ok(End::Done)
+        }
+        Reader::Paged {
+            path,
+            query,
+            shape: Shape::Tree(shape),
+        } => {
             each(ctx, segs(path), query, &mut |mut item| {
                 shape(&mut item);
-                emit(with_realm(item, realm))
+                emit(with_realm(item, realm).into())
             })?;
             Ok(End::Done)
         }
         Reader::List { path, shape } => {
             for mut item in list(ctx, path)? {
                 shape(&mut item);
-                emit(with_realm(item, realm))?;
+                emit(with_realm(item, realm).into())?;
             }
             Ok(End::Done)
         }
-        Reader::Custom(read) => read(ctx, emit),
+        Reader::Custom(read) => read(ctx, &mut |item| emit(item.into())),
     }
 }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::events::{Kind, LAG_MS, scan_since};
-use super::{Ctx, End, Sink, drop_access, each, segs, text, with_realm};
+use super::{ACCESS, Ctx, End, Sink, drop_access, each_spliced, text, with_realm};
 use crate::error::{Error, Result};
 use crate::output::now_millis;
 use crate::time::iso_of;
@@ -95,13 +95,13 @@ pub fn read_users_since(ctx: &Ctx, state: Option<&Value>, sink: &mut dyn Sink) -
             Ok(mut user) => {
                 drop_access(&mut user);
                 stamp(&mut user, "_ab_cdc_updated_at", *time);
-                sink.record(with_realm(user, ctx.realm))?;
+                sink.record(with_realm(user, ctx.realm).into())?;
             }
             Err(Error::Http { status: 404, .. }) => {
                 let mut gone = json!({"id": id});
                 stamp(&mut gone, "_ab_cdc_updated_at", *time);
                 stamp(&mut gone, "_ab_cdc_deleted_at", *time);
-                sink.record(with_realm(gone, ctx.realm))?;
+                sink.record(with_realm(gone, ctx.realm).into())?;
             }
             Err(e) => return Err(e),
         }
@@ -135,15 +135,14 @@ fn full(ctx: &Ctx, upper: i64, sink: &mut dyn Sink, why: String) -> Result<End> 
         "users in realm '{}' are read in full: {why}",
         ctx.realm
     ));
-    each(
+    let updated = iso_of(upper);
+    each_spliced(
         ctx,
-        segs(&["users"]),
+        &["users"],
         &[("briefRepresentation", "false")],
-        &mut |mut user| {
-            drop_access(&mut user);
-            stamp(&mut user, "_ab_cdc_updated_at", upper);
-            sink.record(with_realm(user, ctx.realm))
-        },
+        ACCESS,
+        &[("_ab_cdc_updated_at", &updated)],
+        &mut |user| sink.record(user),
     )?;
     let cursor = json!({"time": upper, "ids": []});
     sink.checkpoint(json!({"admin": cursor, "login": cursor}))?;
