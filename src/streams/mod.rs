@@ -8,6 +8,9 @@
 mod clients;
 mod effective;
 mod events;
+mod fanout;
+#[cfg(test)]
+mod fanout_tests;
 mod groups;
 mod idp;
 mod orgs;
@@ -59,6 +62,8 @@ pub struct Ctx<'a> {
     /// Warnings for the user (LOG WARN, written after the realm's read), such as event
     /// storage being off.
     pub warnings: &'a std::cell::RefCell<Vec<String>>,
+    /// Parents a fan-out reads side by side (`max_concurrency`; 1 on a fan-out's workers).
+    pub concurrency: usize,
 }
 
 pub type Emit<'e> = dyn FnMut(Value) -> Result<()> + 'e;
