@@ -179,6 +179,8 @@ fn serve_one<W: Write>(shared: &Shared, req: &Request, w: &mut W) -> io::Result<
         http::write_response(w, &log_response(shared, req), req.keep_alive, false)?;
         return Ok(true);
     }
+    // From before the hooks and faults (a Delay counts) until the answer is written.
+    let _serving = shared.serving();
     run_hooks(shared, req);
     let fault = faults::take(&mut lock(&shared.faults), &req.method, &req.target);
     let plan = plan(shared, req, fault);
