@@ -33,6 +33,10 @@ use crate::error::{Error, Result};
 /// chunk costs about what the page it came from did.
 pub(crate) const CHUNK: usize = 100;
 
+/// Workers share the one HTTP client, its connection pool and its token cache.
+const _: fn() = assert_sync::<crate::http::Client>;
+fn assert_sync<T: Sync>() {}
+
 /// Reads one parent's children and passes each to its sink, in order.
 pub(crate) type Read<'r, P, T> =
     dyn Fn(P, &mut dyn FnMut(T) -> Result<()>) -> Result<()> + Sync + 'r;

@@ -88,6 +88,7 @@ fn fan_out_requests_overlap_only_when_allowed() {
     read_at(&fake, &["group_members"], 4, json!({}));
     let overlapping = fake.max_in_flight();
     assert!(overlapping > 1, "{overlapping} request(s) at once");
+    assert_eq!(fake.tokens_issued(), 1, "the workers share one token");
 
     let fake = slow_members();
     read_at(&fake, &["group_members"], 1, json!({}));
@@ -100,86 +101,119 @@ fn before(records: &[Value], field: &str, value: &str) -> Vec<Value> {
     records[..cut.expect("the failing parent has records")].to_vec()
 }
 
+/// The parents of `stream`'s records (by `field`), in emitted order, each once.
+fn parents_of(records: &[Value], field: &str) -> Vec<String> {
+    let mut parents: Vec<String> = Vec::new();
+    for record in records {
+        let id = record[field].as_str().expect("parent id");
+        if parents.last().map(String::as_str) != Some(id) {
+            parents.push(id.to_string());
+        }
+    }
+    parents
+}
+
+/// Reads `stream` (then `realm_roles`) while requests to `target` answer `status`
+/// forever; checks how the stream ended and returns the run with its fake.
+fn read_failing(
+    stream: &str,
+    target: &str,
+    status: u16,
+    concurrency: usize,
+) -> (Run, FakeKeycloak) {
+    let fake = start_sample();
+    let fault = Fault::Status {
+        code: status,
+        headers: Vec::new(),
+        body: "{\"error\":\"no\"}".into(),
+    };
+    fake.push_fault(FaultRule::new(target, usize::MAX, fault));
+    let config = json!({"max_concurrency": concurrency, "max_retries": 1});
+    let run = read(&fake, &[stream, "realm_roles"], config);
+    let what = format!("{stream} {status} at {concurrency}");
+    assert_eq!(run.code, Some(1), "{what}: {}", run.stdout);
+    assert_eq!(run.errors().len(), 1, "{what}: {}", run.stdout);
+    let message = &run.errors()[0].message;
+    assert!(message.contains(target), "{what}: {message}");
+    let statuses = ["STARTED", "RUNNING", "INCOMPLETE"];
+    assert_eq!(run.statuses(stream), statuses, "{what}");
+    assert!(run.states(stream).is_empty(), "{what}: no state");
+    let next = ["STARTED", "RUNNING", "COMPLETE"];
+    assert_eq!(
+        run.statuses("realm_roles"),
+        next,
+        "{what}: the next stream is read"
+    );
+    (run, fake)
+}
+
 #[test]
 fn a_parent_failing_mid_fan_out_ends_the_stream_as_at_concurrency_1() {
-    // (stream, parent field, the parent's request below its id, status, failure type)
+    // (stream, parent field, status, failure type)
     let cases = [
-        (
-            "group_members",
-            "group_id",
-            "members",
-            500,
-            "transient_error",
-        ),
-        ("group_members", "group_id", "members", 403, "config_error"),
-        (
-            "user_role_mappings",
-            "role_id",
-            "users",
-            503,
-            "transient_error",
-        ),
+        ("group_members", "group_id", 500, "transient_error"),
+        ("group_members", "group_id", 403, "config_error"),
+        ("user_role_mappings", "role_id", 503, "transient_error"),
     ];
-    for (stream, field, below, status, failure_type) in cases {
+    for (stream, field, status, failure_type) in cases {
         let clean = sequence(&read_at(&start_sample(), &[stream], 1, json!({})), stream);
-        // A parent in the middle of the order.
-        let mut parents: Vec<&str> = Vec::new();
-        for record in &clean {
-            let id = record[field].as_str().expect("parent id");
-            if parents.last() != Some(&id) {
-                parents.push(id);
-            }
-        }
-        let failing = parents[parents.len() / 2];
+        let parents = parents_of(&clean, field);
+        let failing = &parents[parents.len() / 2];
         let target = match stream {
-            "group_members" => format!("/groups/{failing}/{below}"),
+            "group_members" => format!("/groups/{failing}/members"),
             _ => {
-                let role = clean.iter().find(|r| r[field] == failing).unwrap();
-                format!("/roles/{}/{below}", role["role_name"].as_str().unwrap())
+                let role = clean.iter().find(|r| r[field] == **failing).unwrap();
+                format!("/roles/{}/users", role["role_name"].as_str().unwrap())
             }
         };
-        let mut runs = Vec::new();
+        let mut seen = Vec::new();
         for concurrency in [1, 4] {
-            let fake = start_sample();
-            let fault = Fault::Status {
-                code: status,
-                headers: Vec::new(),
-                body: "{\"error\":\"no\"}".into(),
-            };
-            fake.push_fault(FaultRule::new(&target, usize::MAX, fault));
-            let run = read(
-                &fake,
-                &[stream, "realm_roles"],
-                json!({"max_concurrency": concurrency, "max_retries": 1}),
-            );
+            let (run, _fake) = read_failing(stream, &target, status, concurrency);
+            let records = sequence(&run, stream);
             let what = format!("{stream} {status} at {concurrency}");
-            assert_eq!(run.code, Some(1), "{what}: {}", run.stdout);
-            assert_eq!(
-                sequence(&run, stream),
-                before(&clean, field, failing),
-                "{what}: the records of earlier parents only"
-            );
-            let errors = run.errors();
-            assert_eq!(errors.len(), 1, "{what}: {}", run.stdout);
-            assert_eq!(errors[0].failure_type, failure_type, "{what}");
-            assert!(
-                errors[0].message.contains(&target),
-                "{what}: {}",
-                errors[0].message
-            );
-            assert_eq!(
-                run.statuses(stream),
-                ["STARTED", "RUNNING", "INCOMPLETE"],
-                "{what}"
-            );
-            assert!(run.states(stream).is_empty(), "{what}: no state");
-            assert_eq!(
-                run.statuses("realm_roles"),
-                ["STARTED", "RUNNING", "COMPLETE"],
-                "{what}: the next stream is read"
-            );
-            runs.push((errors[0].message.clone(), sequence(&run, stream)));
+            assert_eq!(records, before(&clean, field, failing), "{what}");
+            let error = &run.errors()[0];
+            assert_eq!(error.failure_type, failure_type, "{what}");
+            seen.push((error.message.clone(), records));
         }
-        assert!(runs[0] == runs[1], "{stream} {status}: same at 1 and 4");
+        assert!(seen[0] == seen[1], "{stream} {status}: same at 1 and 4");
+    }
+}
+
+/// The groups whose members were asked for, in order, each once.
+fn members_requested(fake: &FakeKeycloak) -> Vec<String> {
+    let mut groups: Vec<String> = Vec::new();
+    for request in fake.requests() {
+        let parts: Vec<&str> = request.path.split('/').collect();
+        if let [.., "groups", id, "members"] = parts.as_slice()
+            && !groups.iter().any(|g| g == id)
+        {
+            groups.push(id.to_string());
+        }
+    }
+    groups
+}
+
+#[test]
+fn no_group_after_a_failed_one_is_started_beyond_the_window() {
+    let clean = start_sample();
+    read_at(&clean, &["group_members"], 1, json!({}));
+    let order = members_requested(&clean);
+    let failing = order.len() / 2;
+    let target = format!("/groups/{}/members", order[failing]);
+    for concurrency in [1, 4, 8] {
+        let (_run, fake) = read_failing("group_members", &target, 500, concurrency);
+        for group in members_requested(&fake) {
+            let at = order
+                .iter()
+                .position(|g| *g == group)
+                .expect("a known group");
+            // The parents in flight with it may have started; none after them.
+            assert!(
+                at < failing + concurrency,
+                "group {at} of {} started after group {failing} failed at {concurrency}",
+                order.len()
+            );
+        }
     }
 }
