@@ -4,6 +4,8 @@
 //! every role…) are small functions in the family modules. Readers hand each finished
 //! record to `emit` as soon as its page arrives: nothing is collected per stream, and
 //! what a reader remembers grows with groups, roles or clients, never with users.
+//! Fan-outs read up to `max_concurrency` parents at once (`fanout.rs`) and still emit in
+//! parent order; parents read ahead hold at most a few chunks of records each.
 
 mod clients;
 mod effective;
