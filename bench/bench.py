@@ -13,7 +13,8 @@ one curl process over one keep-alive connection (records / curl's wall time).
 Standard library only. Usage (from the repository root; `make bench` runs the default):
 
     python3 bench/bench.py [--sizes 10000,100000,1000000] [--streams users,groups]
-                           [--page-size 100] [--markdown FILE] [--json FILE] [--no-build]
+                           [--page-size 100] [--max-concurrency 4] [--markdown FILE]
+                           [--json FILE] [--no-build]
 """
 
 import argparse
@@ -184,7 +185,7 @@ def catalogs(config_path):
     raise SystemExit("discover printed no catalog")
 
 
-def bench_size(users, streams, page_size, events, workdir, raw):
+def bench_size(users, streams, page_size, events, workdir, raw, max_concurrency=None):
     started = time.monotonic()
     fake = Fake(users, events)
     wait = time.monotonic() - started
@@ -197,6 +198,8 @@ def bench_size(users, streams, page_size, events, workdir, raw):
         "client_id": fake.info["client_id"], "client_secret": fake.info["client_secret"],
         "page_size": page_size,
     }
+    if max_concurrency is not None:
+        config["max_concurrency"] = max_concurrency
     config_path = os.path.join(workdir, "config.json")
     with open(config_path, "w") as f:
         json.dump(config, f)
@@ -300,6 +303,9 @@ def main():
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--streams", default="", help="comma-separated; default every stream")
     p.add_argument("--page-size", type=int, default=100)
+    p.add_argument("--max-concurrency", type=int, default=None,
+                   help="the connector's max_concurrency (default: the connector's, 4); "
+                        "the raw replay stays one request at a time")
     p.add_argument("--events", type=int, default=None,
                    help="user events in the realm (default: as many as users, at most 1M)")
     p.add_argument("--no-raw", action="store_true", help="skip the curl replay")
@@ -315,6 +321,8 @@ def main():
     sizes = [int(s) for s in a.sizes.split(",") if s]
     streams = [s for s in a.streams.split(",") if s]
     rows, fakes = [], []
+    concurrency = (f"max_concurrency {a.max_concurrency}" if a.max_concurrency is not None
+                   else "max_concurrency default (4)")
     with tempfile.TemporaryDirectory() as workdir:
         if not streams:
             probe = Fake(10, None)
@@ -327,14 +335,16 @@ def main():
                 streams = list(catalogs(cfg))
             finally:
                 probe.stop()
-        print(f"machine: {machine()}\npage_size {a.page_size}; streams: {', '.join(streams)}")
+        print(f"machine: {machine()}\npage_size {a.page_size}; {concurrency}; "
+              f"streams: {', '.join(streams)}")
         print(HEADER + "\n" + RULE)
         for users in sizes:
-            got, fake = bench_size(users, streams, a.page_size, a.events, workdir, not a.no_raw)
+            got, fake = bench_size(users, streams, a.page_size, a.events, workdir, not a.no_raw,
+                                   a.max_concurrency)
             rows += got
             fakes.append(fake)
     checks = targets(rows)
-    text = [f"Machine: {machine()}", f"page_size {a.page_size}", "", HEADER, RULE]
+    text = [f"Machine: {machine()}", f"page_size {a.page_size}; {concurrency}", "", HEADER, RULE]
     text += [line(r) for r in rows]
     text += ["", "| users | fake generation s | fake ready s | fake RSS MB |", "|---|---|---|---|"]
     text += [f"| {f['users']:,} | {f['generated_s']:.1f} | {f['ready_s']:.1f} "

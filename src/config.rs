@@ -56,6 +56,8 @@ pub struct Config {
     pub page_size: usize,
     pub request_timeout_seconds: u64,
     pub max_retries: u32,
+    /// Parents (groups, roles, clients…) a fan-out stream reads side by side, 1–16.
+    pub max_concurrency: usize,
     /// PEM certificates of a private CA, trusted besides the system roots.
     pub ca_certificate: Option<String>,
     /// Accept any server certificate (explicit opt-in; every command warns).
@@ -129,6 +131,7 @@ impl Config {
             page_size: num_field("page_size", 100) as usize,
             request_timeout_seconds: num_field("request_timeout_seconds", 60),
             max_retries: num_field("max_retries", 5) as u32,
+            max_concurrency: num_field("max_concurrency", 4) as usize,
         })
     }
 }
@@ -249,6 +252,7 @@ pub(crate) mod arb {
         "page_size",
         "request_timeout_seconds",
         "max_retries",
+        "max_concurrency",
         "ca_certificate",
         "tls_insecure_skip_verify",
         "include_admin_event_representation",
@@ -328,6 +332,33 @@ mod tests {
             (c.page_size, c.request_timeout_seconds, c.max_retries),
             (100, 60, 5)
         );
+    }
+
+    #[test]
+    fn max_concurrency_defaults_to_four_and_takes_1_to_16() {
+        assert_eq!(Config::from_value(base()).unwrap().max_concurrency, 4);
+        for ok in [1, 16] {
+            let mut v = base();
+            v["max_concurrency"] = json!(ok);
+            assert_eq!(Config::from_value(v).unwrap().max_concurrency, ok);
+        }
+        let mut v = base();
+        v["max_concurrency"] = Value::Null;
+        assert_eq!(Config::from_value(v).unwrap().max_concurrency, 4);
+        for bad in [json!(0), json!(17), json!(-1), json!(2.5), json!("4")] {
+            let mut v = base();
+            v["max_concurrency"] = bad.clone();
+            let msg = Config::from_value(v).unwrap_err().to_string();
+            assert!(msg.contains("`max_concurrency`"), "{bad}: {msg}");
+        }
+        let mut v = base();
+        v["max_concurrency"] = json!(0);
+        let msg = Config::from_value(v).unwrap_err().to_string();
+        assert!(msg.contains("minimum of 1"), "{msg}");
+        let mut v = base();
+        v["max_concurrency"] = json!(17);
+        let msg = Config::from_value(v).unwrap_err().to_string();
+        assert!(msg.contains("maximum of 16"), "{msg}");
     }
 
     #[test]

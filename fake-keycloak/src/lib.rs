@@ -140,6 +140,20 @@ impl FakeKeycloak {
         lock(&self.shared.log).clear();
     }
 
+    /// The most requests served at the same time since start (or the last reset):
+    /// whether a client's requests really overlap, counted, not timed.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn reset_max_in_flight(&self) {
+        self.shared
+            .max_in_flight
+            .store(0, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Every token issued so far stops working (401).
     pub fn revoke_tokens(&self) {
         lock(&self.shared.tokens).revoke_all();

@@ -179,6 +179,10 @@ fn serve_one<W: Write>(shared: &Shared, req: &Request, w: &mut W) -> io::Result<
         http::write_response(w, &log_response(shared, req), req.keep_alive, false)?;
         return Ok(true);
     }
+    // From before the hooks and faults (a Delay counts) until the answer is ready: not
+    // while it is written, or a client that waits for each answer before its next
+    // request could be seen overlapping with itself.
+    let serving = shared.serving();
     run_hooks(shared, req);
     let fault = faults::take(&mut lock(&shared.faults), &req.method, &req.target);
     let plan = plan(shared, req, fault);
@@ -190,6 +194,7 @@ fn serve_one<W: Write>(shared: &Shared, req: &Request, w: &mut W) -> io::Result<
         authorized: plan.authorized,
         authorization_header: req.header("authorization").is_some(),
     });
+    drop(serving);
     if plan.reset {
         return Ok(false);
     }

@@ -9,7 +9,7 @@ use crate::faults::FaultRule;
 use crate::realm::RealmData;
 use std::collections::HashMap;
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -85,6 +85,10 @@ pub(crate) struct Shared {
     /// Serve TLS with this config (None: plain HTTP).
     pub tls: Option<Arc<rustls::ServerConfig>>,
     stop: AtomicBool,
+    /// Requests being served right now, and the most there were at once (see
+    /// [`Shared::serving`]).
+    in_flight: AtomicUsize,
+    pub max_in_flight: AtomicUsize,
     conns: Mutex<HashMap<u64, TcpStream>>,
     handles: Mutex<Vec<JoinHandle<()>>>,
     next_conn: AtomicU64,
@@ -112,6 +116,8 @@ impl Shared {
             hooks: Mutex::new(Vec::new()),
             tls: None,
             stop: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
             conns: Mutex::new(HashMap::new()),
             handles: Mutex::new(Vec::new()),
             next_conn: AtomicU64::new(0),
@@ -171,5 +177,22 @@ impl Shared {
 
     pub(crate) fn log(&self, entry: LoggedRequest) {
         lock(&self.log).push(entry);
+    }
+
+    /// Counts a request as being served until the guard is dropped, and raises the
+    /// high-water mark: how many requests a client really keeps in flight.
+    pub(crate) fn serving(&self) -> Serving<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        Serving(self)
+    }
+}
+
+/// One request in flight (see [`Shared::serving`]).
+pub(crate) struct Serving<'a>(&'a Shared);
+
+impl Drop for Serving<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -392,6 +392,32 @@ fn keep_alive_serves_two_requests_on_one_connection() {
 }
 
 #[test]
+fn overlapping_requests_are_counted() {
+    let fake = FakeKeycloak::start(small_config());
+    let token = sample_token(&fake);
+    let mut c = Conn::open(&fake);
+    c.get("/admin/realms/acme/roles", &token);
+    c.get("/admin/realms/acme/roles", &token);
+    assert_eq!(fake.max_in_flight(), 1, "one connection, one at a time");
+    // A second connection's request while the first is held in the server.
+    fake.reset_max_in_flight();
+    assert_eq!(fake.max_in_flight(), 0);
+    let delay = Fault::Delay(Duration::from_secs(1));
+    fake.push_fault(FaultRule::new("/users/count", 1, delay));
+    let slow = std::thread::spawn({
+        let token = token.clone();
+        let mut c = Conn::open(&fake);
+        move || c.get("/admin/realms/acme/users/count", &token).status
+    });
+    while fake.max_in_flight() == 0 {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Conn::open(&fake).get("/admin/realms/acme/roles", &token);
+    assert_eq!(fake.max_in_flight(), 2);
+    assert_eq!(slow.join().ok(), Some(200));
+}
+
+#[test]
 fn fault_fires_n_times_then_stops() {
     let fake = FakeKeycloak::start(small_config());
     let token = sample_token(&fake);

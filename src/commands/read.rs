@@ -183,6 +183,7 @@ fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
             realm,
             events: job.events,
             warnings: &warnings,
+            concurrency: job.config.max_concurrency,
         };
         sink.realm = realm.clone();
         let availability = job.accesses.get(realm).map(|a| a.availability(job.stream));

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
+use super::fanout::fan_out;
 use super::{Ctx, Emit, End, each, list, segs, shape_client, text, with_realm};
 use crate::error::{Error, Result};
 
@@ -44,11 +45,11 @@ pub fn read_clients(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
 /// that touched several clients is listed under each; it is emitted once, under the
 /// client whose id sorts first in its `clients` map, which needs no memory of sessions
 /// already seen. Only a session that does not name the client it was listed under
-/// (unexpected) falls back to a set of seen ids.
+/// (unexpected) falls back to a set of seen ids, kept by the emitting thread while
+/// clients are read side by side (`fanout`).
 pub fn read_sessions(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    let mut odd_seen: HashSet<(String, bool)> = HashSet::new();
-    each_client(ctx, &mut |client| {
-        let client_id = text(client, "id");
+    let sessions = |ctx: &Ctx, client_id: String, out: &mut dyn FnMut(Listed) -> Result<()>| {
+        let client_id = client_id.as_str();
         for (endpoint, offline) in [("user-sessions", false), ("offline-sessions", true)] {
             let segments = segs(&["clients", client_id, endpoint]);
             each(ctx, segments, &[], &mut |session| {
@@ -56,21 +57,31 @@ pub fn read_sessions(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
                     .as_object()
                     .and_then(|m| m.keys().min().cloned());
                 let listed_here = session["clients"].get(client_id).is_some();
-                let first_time = if listed_here {
-                    owner.as_deref() == Some(client_id)
-                } else {
-                    odd_seen.insert((text(&session, "id").to_string(), offline))
-                };
-                if first_time {
-                    emit(shape_session(session, offline, ctx.realm))?;
+                if listed_here && owner.as_deref() != Some(client_id) {
+                    return Ok(());
                 }
-                Ok(())
+                let odd = (!listed_here).then(|| (text(&session, "id").to_string(), offline));
+                out((shape_session(session, offline, ctx.realm), odd))
             })?;
         }
         Ok(())
+    };
+    let clients = |submit: &mut dyn FnMut(String) -> Result<()>| {
+        each_client(ctx, &mut |client| submit(text(client, "id").to_string()))
+    };
+    let mut odd_seen: HashSet<(String, bool)> = HashSet::new();
+    fan_out(ctx, clients, sessions, &mut |(session, odd)| {
+        if odd.is_some_and(|key| !odd_seen.insert(key)) {
+            return Ok(());
+        }
+        emit(session)
     })?;
     Ok(End::Done)
 }
+
+/// A session as a client's worker passes it on: shaped, and for a session that does not
+/// name the client it was listed under, its (id, offline) key for the seen-set.
+type Listed = (Value, Option<(String, bool)>);
 
 /// The `clients` map (client uuid → clientId) becomes a list, easier to query.
 fn shape_session(mut session: Value, offline: bool, realm: &str) -> Value {

@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Value, json};
 
 use super::clients::each_client;
+use super::fanout::fan_out;
 use super::groups::walk;
 use super::{Ctx, Emit, End, each, segs, text};
 use crate::error::Result;
@@ -50,35 +51,49 @@ struct Model {
 
 pub fn read(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
     let model = load(ctx)?;
-    // Direct assignments, read per role.
+    let model = &model;
+    // Direct assignments, read per role (roles side by side, `fanout`).
     let mut role_ids: Vec<&String> = model.roles.keys().collect();
     role_ids.sort();
-    for role_id in role_ids {
+    let holders = |ctx: &Ctx, role_id: &String, out: &mut Emit| {
         let role = &model.roles[role_id];
         let segments = match &role.client {
             None => segs(&["roles", &role.name, "users"]),
             Some(client) => segs(&["clients", client, "roles", &role.name, "users"]),
         };
         each(ctx, segments, BRIEF, &mut |user| {
-            grant(ctx, &model, &user, role_id, "direct", None, emit)
-        })?;
-    }
-    // Group grants, for every member of every group.
-    for group_id in &model.groups {
+            grant(ctx, model, &user, role_id, "direct", None, out)
+        })
+    };
+    fan_out(
+        ctx,
+        |submit| role_ids.into_iter().try_for_each(submit),
+        holders,
+        emit,
+    )?;
+    // Group grants, for every member of every group (groups side by side).
+    let members = |ctx: &Ctx, group_id: &String, out: &mut Emit| {
         let grants = &model.group_grants[group_id];
-        if grants.is_empty() {
-            continue;
-        }
         let segments = segs(&["groups", group_id, "members"]);
         each(ctx, segments, BRIEF, &mut |user| {
             for (via_group, role_id) in grants {
                 let how = format!("group:{group_id}:{via_group}");
                 let groups = Some((group_id.as_str(), via_group.as_str()));
-                grant(ctx, &model, &user, role_id, &how, groups, emit)?;
+                grant(ctx, model, &user, role_id, &how, groups, out)?;
             }
             Ok(())
-        })?;
-    }
+        })
+    };
+    let granting = model
+        .groups
+        .iter()
+        .filter(|id| !model.group_grants[*id].is_empty());
+    fan_out(
+        ctx,
+        |submit| granting.into_iter().try_for_each(submit),
+        members,
+        emit,
+    )?;
     Ok(End::Done)
 }
 
@@ -153,19 +168,29 @@ fn load(ctx: &Ctx) -> Result<Model> {
         roles.insert(text(&role, "id").to_string(), role_of(&role, None));
         Ok(())
     })?;
-    each_client(ctx, &mut |client| {
-        let id = text(client, "id").to_string();
-        clients.insert(
-            id.clone(),
-            Client {
-                client_id: text(client, "clientId").to_string(),
-                enabled: client["enabled"].as_bool().unwrap_or(true),
-            },
-        );
-        each(ctx, segs(&["clients", &id, "roles"]), BRIEF, &mut |role| {
-            roles.insert(text(&role, "id").to_string(), role_of(&role, Some(&id)));
-            Ok(())
+    // Each client's roles, clients side by side (`fanout`).
+    let client_roles =
+        |ctx: &Ctx, id: String, out: &mut dyn FnMut((String, Role)) -> Result<()>| {
+            each(ctx, segs(&["clients", &id, "roles"]), BRIEF, &mut |role| {
+                out((text(&role, "id").to_string(), role_of(&role, Some(&id))))
+            })
+        };
+    let each_client_id = |submit: &mut dyn FnMut(String) -> Result<()>| {
+        each_client(ctx, &mut |client| {
+            let id = text(client, "id").to_string();
+            clients.insert(
+                id.clone(),
+                Client {
+                    client_id: text(client, "clientId").to_string(),
+                    enabled: client["enabled"].as_bool().unwrap_or(true),
+                },
+            );
+            submit(id)
         })
+    };
+    fan_out(ctx, each_client_id, client_roles, &mut |(id, role)| {
+        roles.insert(id, role);
+        Ok(())
     })?;
     let closure = closures(ctx, &roles)?;
     let (groups, group_grants) = group_grants(ctx)?;
@@ -190,7 +215,8 @@ fn role_of(role: &Value, client: Option<&str>) -> Role {
 /// where a role repeats.
 fn closures(ctx: &Ctx, roles: &HashMap<String, Role>) -> Result<HashMap<String, BTreeSet<String>>> {
     let mut children: HashMap<String, Vec<String>> = HashMap::new();
-    for id in roles.iter().filter(|(_, r)| r.composite).map(|(id, _)| id) {
+    // Each composite's direct children, composites side by side (`fanout`).
+    let direct = |ctx: &Ctx, id: &String, out: &mut dyn FnMut(Children) -> Result<()>| {
         let mut direct = Vec::new();
         each(
             ctx,
@@ -201,8 +227,18 @@ fn closures(ctx: &Ctx, roles: &HashMap<String, Role>) -> Result<HashMap<String, 
                 Ok(())
             },
         )?;
-        children.insert(id.clone(), direct);
-    }
+        out((id.clone(), direct))
+    };
+    let composites = roles.iter().filter(|(_, r)| r.composite).map(|(id, _)| id);
+    fan_out(
+        ctx,
+        |submit| composites.into_iter().try_for_each(submit),
+        direct,
+        &mut |(id, direct)| {
+            children.insert(id, direct);
+            Ok(())
+        },
+    )?;
     let mut closure = HashMap::new();
     for id in children.keys() {
         let mut seen = BTreeSet::new();
@@ -217,19 +253,20 @@ fn closures(ctx: &Ctx, roles: &HashMap<String, Role>) -> Result<HashMap<String, 
     Ok(closure)
 }
 
+/// A composite role's id and the ids of its direct children.
+type Children = (String, Vec<String>);
+
 type GroupGrants = (Vec<String>, HashMap<String, Vec<(String, String)>>);
 
 /// Each group's grants: its own role mappings and, inherited, its ancestors'.
 fn group_grants(ctx: &Ctx) -> Result<GroupGrants> {
     let mut order = Vec::new();
     let mut grants: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    walk(ctx, &mut |group| {
-        let id = text(&group, "id").to_string();
-        let mut mine: Vec<(String, String)> = group["parentId"]
-            .as_str()
-            .and_then(|parent| grants.get(parent))
-            .cloned()
-            .unwrap_or_default();
+    // Each group's own mappings, groups side by side (`fanout`); the inherited ones are
+    // added in walk order (parents first) as they come back.
+    let own = |ctx: &Ctx,
+               (id, parent): (String, Option<String>),
+               out: &mut dyn FnMut(Own) -> Result<()>| {
         let mappings = ctx
             .client
             .get_admin(ctx.realm, &["groups", &id, "role-mappings"], &[])?;
@@ -239,12 +276,30 @@ fn group_grants(ctx: &Ctx) -> Result<GroupGrants> {
             .into_iter()
             .flat_map(|m| m.values())
             .flat_map(|c| c["mappings"].as_array().into_iter().flatten());
-        for role in realm_roles.chain(client_roles) {
-            mine.push((id.clone(), text(role, "id").to_string()));
-        }
+        let roles = realm_roles
+            .chain(client_roles)
+            .map(|role| text(role, "id").to_string())
+            .collect();
+        out((id, parent, roles))
+    };
+    let groups = |submit: &mut dyn FnMut((String, Option<String>)) -> Result<()>| {
+        walk(ctx, &mut |group| {
+            let id = text(&group, "id").to_string();
+            submit((id, group["parentId"].as_str().map(str::to_string)))
+        })
+    };
+    fan_out(ctx, groups, own, &mut |(id, parent, roles)| {
+        let mut mine: Vec<(String, String)> = parent
+            .and_then(|parent| grants.get(&parent))
+            .cloned()
+            .unwrap_or_default();
+        mine.extend(roles.into_iter().map(|role| (id.clone(), role)));
         order.push(id.clone());
         grants.insert(id, mine);
         Ok(())
     })?;
     Ok((order, grants))
 }
+
+/// A group's id, its parent's id and the ids of the roles mapped to it.
+type Own = (String, Option<String>, Vec<String>);

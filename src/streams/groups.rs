@@ -11,6 +11,7 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
+use super::fanout::fan_out;
 use super::{Ctx, Emit, End, each, text, with_realm};
 use crate::error::Result;
 
@@ -72,17 +73,17 @@ pub fn read_groups(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
     Ok(End::Done)
 }
 
-/// One record per (group, direct member), for every group of the tree.
+/// One record per (group, direct member), for every group of the tree; groups are read
+/// side by side (`fanout`), records in walk order.
 pub fn read_members(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    walk(ctx, &mut |group| {
-        let group_id = text(&group, "id");
-        let segments = vec!["groups".into(), group_id.to_string(), "members".into()];
+    let members = |ctx: &Ctx, group_id: String, out: &mut Emit| {
+        let segments = vec!["groups".into(), group_id.clone(), "members".into()];
         each(
             ctx,
             segments,
             &[("briefRepresentation", "true")],
             &mut |user| {
-                emit(json!({
+                out(json!({
                     "realm": ctx.realm,
                     "group_id": group_id,
                     "user_id": user.get("id"),
@@ -90,28 +91,34 @@ pub fn read_members(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
                 }))
             },
         )
-    })?;
+    };
+    fan_out(ctx, |submit| walk_ids(ctx, submit), members, emit)?;
     Ok(End::Done)
 }
 
 /// One record per (group, role) directly mapped to the group, realm and client roles.
 pub fn read_role_mappings(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    walk(ctx, &mut |group| {
-        let group_id = text(&group, "id");
-        let segments = ["groups", group_id, "role-mappings"];
+    let mappings = |ctx: &Ctx, group_id: String, out: &mut Emit| {
+        let segments = ["groups", group_id.as_str(), "role-mappings"];
         let mappings = ctx.client.get_admin(ctx.realm, &segments, &[])?;
         for role in mappings["realmMappings"].as_array().into_iter().flatten() {
-            emit(mapping(ctx, group_id, role, None))?;
+            out(mapping(ctx, &group_id, role, None))?;
         }
         let clients = mappings["clientMappings"].as_object();
         for client in clients.into_iter().flat_map(|m| m.values()) {
             for role in client["mappings"].as_array().into_iter().flatten() {
-                emit(mapping(ctx, group_id, role, Some(client)))?;
+                out(mapping(ctx, &group_id, role, Some(client)))?;
             }
         }
         Ok(())
-    })?;
+    };
+    fan_out(ctx, |submit| walk_ids(ctx, submit), mappings, emit)?;
     Ok(End::Done)
+}
+
+/// The ids of every group, in walk order: the parents of the per-group fan-outs.
+fn walk_ids(ctx: &Ctx, submit: &mut dyn FnMut(String) -> Result<()>) -> Result<()> {
+    walk(ctx, &mut |group| submit(text(&group, "id").to_string()))
 }
 
 fn mapping(ctx: &Ctx, group_id: &str, role: &Value, client: Option<&Value>) -> Value {

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use super::fanout::fan_out;
 use super::{Ctx, Emit, End, each, segs, text};
 use crate::error::Result;
 
@@ -28,27 +29,39 @@ pub fn read_links(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
         return Ok(End::Done);
     }
     if alias_filter_works(ctx)? {
-        for alias in &aliases {
+        // One paged query per provider, providers read side by side (`fanout`).
+        let linked = |ctx: &Ctx, alias: &String, out: &mut Emit| {
             let query = [
                 ("idpAlias", alias.as_str()),
                 ("briefRepresentation", "true"),
             ];
             each(ctx, segs(&["users"]), &query, &mut |user| {
-                emit(link(ctx, &user, alias))
-            })?;
-        }
+                out(link(ctx, &user, alias))
+            })
+        };
+        fan_out(
+            ctx,
+            |submit| aliases.iter().try_for_each(submit),
+            linked,
+            emit,
+        )?;
     } else {
-        each(ctx, segs(&["users"]), BRIEF, &mut |user| {
+        // One request per user, users read side by side.
+        let links = |ctx: &Ctx, user: Value, out: &mut Emit| {
             let segments = ["users", text(&user, "id"), "federated-identity"];
             let links = ctx.client.get_admin(ctx.realm, &segments, &[])?;
             for found in links.as_array().into_iter().flatten() {
                 let alias = text(found, "identityProvider");
                 if aliases.iter().any(|a| a == alias) {
-                    emit(link(ctx, &user, alias))?;
+                    out(link(ctx, &user, alias))?;
                 }
             }
             Ok(())
-        })?;
+        };
+        let users = |submit: &mut dyn FnMut(Value) -> Result<()>| {
+            each(ctx, segs(&["users"]), BRIEF, submit)
+        };
+        fan_out(ctx, users, links, emit)?;
     }
     Ok(End::Done)
 }

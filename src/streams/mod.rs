@@ -4,10 +4,15 @@
 //! every role…) are small functions in the family modules. Readers hand each finished
 //! record to `emit` as soon as its page arrives: nothing is collected per stream, and
 //! what a reader remembers grows with groups, roles or clients, never with users.
+//! Fan-outs read up to `max_concurrency` parents at once (`fanout.rs`) and still emit in
+//! parent order; parents read ahead hold at most a few chunks of records each.
 
 mod clients;
 mod effective;
 mod events;
+mod fanout;
+#[cfg(test)]
+mod fanout_tests;
 mod groups;
 mod idp;
 mod orgs;
@@ -60,6 +65,8 @@ pub struct Ctx<'a> {
     /// Warnings for the user (LOG WARN, written after the realm's read), such as event
     /// storage being off.
     pub warnings: &'a std::cell::RefCell<Vec<String>>,
+    /// Parents a fan-out reads side by side (`max_concurrency`; 1 on a fan-out's workers).
+    pub concurrency: usize,
 }
 
 pub type Emit<'e> = dyn FnMut(Value) -> Result<()> + 'e;

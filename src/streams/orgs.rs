@@ -3,8 +3,9 @@
 //! such endpoint (404 too): both mean the stream is not served there, which is a warning,
 //! not an error.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::fanout::fan_out;
 use super::{Ctx, Emit, End, each, segs, text, with_realm};
 use crate::error::{Error, Result};
 
@@ -39,11 +40,12 @@ pub fn read_organizations(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
     served(result, ctx.realm)
 }
 
+/// Every organization's members, organizations read side by side (`fanout`).
 pub fn read_members(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    let result = each(ctx, segs(&["organizations"]), &[], &mut |org| {
+    let members = |ctx: &Ctx, org: Value, out: &mut Emit| {
         let segments = segs(&["organizations", text(&org, "id"), "members"]);
         each(ctx, segments, &[], &mut |user| {
-            emit(json!({
+            out(json!({
                 "realm": ctx.realm,
                 "organization_id": org.get("id"),
                 "user_id": user.get("id"),
@@ -51,6 +53,9 @@ pub fn read_members(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
                 "membershipType": user.get("membershipType"),
             }))
         })
-    });
-    served(result, ctx.realm)
+    };
+    let orgs = |submit: &mut dyn FnMut(Value) -> Result<()>| {
+        each(ctx, segs(&["organizations"]), &[], submit)
+    };
+    served(fan_out(ctx, orgs, members, emit), ctx.realm)
 }

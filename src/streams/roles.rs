@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::clients::each_client;
+use super::fanout::fan_out;
 use super::{Ctx, Emit, End, each, segs, text, with_realm};
 use crate::error::Result;
 
@@ -37,30 +38,32 @@ fn each_role(
     })
 }
 
+/// Every client's roles, clients read side by side (`fanout`).
 pub fn read_client_roles(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    each_client(ctx, &mut |client| {
-        let segments = segs(&["clients", text(client, "id"), "roles"]);
+    let roles = |ctx: &Ctx, client: Value, out: &mut Emit| {
+        let segments = segs(&["clients", text(&client, "id"), "roles"]);
         each(ctx, segments, FULL, &mut |mut role| {
             if let Some(obj) = role.as_object_mut() {
                 obj.insert("client_id".into(), client["id"].clone());
                 obj.insert("clientId".into(), client["clientId"].clone());
             }
-            emit(with_realm(role, ctx.realm))
+            out(with_realm(role, ctx.realm))
         })
-    })?;
+    };
+    let clients = |submit: &mut dyn FnMut(Value) -> Result<()>| {
+        each_client(ctx, &mut |client| submit(client.clone()))
+    };
+    fan_out(ctx, clients, roles, emit)?;
     Ok(End::Done)
 }
 
-/// One record per (composite role, direct child role), realm and client composites.
+/// One record per (composite role, direct child role), realm and client composites;
+/// composites read side by side.
 pub fn read_composites(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    each_role(ctx, BRIEF, &mut |owned| {
-        if owned.role.get("composite") != Some(&Value::Bool(true)) {
-            return Ok(());
-        }
-        let parent = &owned.role;
-        let segments = segs(&["roles-by-id", text(parent, "id"), "composites"]);
+    let composites = |ctx: &Ctx, parent: Value, out: &mut Emit| {
+        let segments = segs(&["roles-by-id", text(&parent, "id"), "composites"]);
         each(ctx, segments, &[], &mut |child| {
-            emit(json!({
+            out(json!({
                 "realm": ctx.realm,
                 "role_id": parent.get("id"),
                 "role_name": parent.get("name"),
@@ -72,30 +75,46 @@ pub fn read_composites(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
                 "child_container_id": child.get("containerId"),
             }))
         })
-    })?;
+    };
+    let parents = |submit: &mut dyn FnMut(Value) -> Result<()>| {
+        each_role(ctx, BRIEF, &mut |owned| {
+            if owned.role.get("composite") == Some(&Value::Bool(true)) {
+                submit(owned.role)?;
+            }
+            Ok(())
+        })
+    };
+    fan_out(ctx, parents, composites, emit)?;
     Ok(End::Done)
 }
 
-/// One record per (user, role) for roles assigned to users directly.
+/// One record per (user, role) for roles assigned to users directly; roles read side by
+/// side. A role travels with its client (cloned: workers outlive `each_client`'s borrow).
 pub fn read_user_mappings(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    each_role(ctx, BRIEF, &mut |owned| {
-        let name = text(&owned.role, "name");
-        let segments = match owned.client {
+    let holders = |ctx: &Ctx, (role, client): (Value, Option<Value>), out: &mut Emit| {
+        let name = text(&role, "name");
+        let segments = match &client {
             None => segs(&["roles", name, "users"]),
             Some(client) => segs(&["clients", text(client, "id"), "roles", name, "users"]),
         };
         each(ctx, segments, BRIEF, &mut |user| {
-            emit(json!({
+            out(json!({
                 "realm": ctx.realm,
                 "user_id": user.get("id"),
                 "username": user.get("username"),
-                "role_id": owned.role.get("id"),
-                "role_name": owned.role.get("name"),
-                "client_role": owned.client.is_some(),
-                "client_id": owned.client.and_then(|c| c.get("id")),
-                "clientId": owned.client.and_then(|c| c.get("clientId")),
+                "role_id": role.get("id"),
+                "role_name": role.get("name"),
+                "client_role": client.is_some(),
+                "client_id": client.as_ref().and_then(|c| c.get("id")),
+                "clientId": client.as_ref().and_then(|c| c.get("clientId")),
             }))
         })
-    })?;
+    };
+    let roles = |submit: &mut dyn FnMut((Value, Option<Value>)) -> Result<()>| {
+        each_role(ctx, BRIEF, &mut |owned| {
+            submit((owned.role, owned.client.cloned()))
+        })
+    };
+    fan_out(ctx, roles, holders, emit)?;
     Ok(End::Done)
 }

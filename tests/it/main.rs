@@ -8,6 +8,7 @@ mod bad_input;
 mod check;
 mod churn;
 mod cli;
+mod concurrency;
 mod effective;
 mod faults;
 mod incremental;
