@@ -57,7 +57,9 @@ fn at_most_concurrency_parents_and_a_few_chunks_are_held() {
             // Five chunks per parent: workers ahead must wait, not pile up records.
             for i in 0..5 * CHUNK {
                 let held = produced.fetch_add(1, Ordering::SeqCst) + 1;
-                let held = held - emitted.load(Ordering::SeqCst);
+                // Other workers may have produced (and the caller emitted) more since the
+                // add above, so the difference can go below zero.
+                let held = held.saturating_sub(emitted.load(Ordering::SeqCst));
                 assert!(held <= bound, "{held} records held at {concurrency}");
                 out((p, i))?;
             }
