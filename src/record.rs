@@ -180,7 +180,16 @@ impl<'de> Deserialize<'de> for RawObject {
                         text.push(',');
                     }
                     let start = text.len();
-                    push_string(&mut text, &name);
+                    match name {
+                        // Unescaped in the source, so no quote, backslash or control
+                        // character (JSON has none unescaped): quote it as it is.
+                        Cow::Borrowed(name) => {
+                            text.push('"');
+                            text.push_str(name);
+                            text.push('"');
+                        }
+                        Cow::Owned(name) => push_string(&mut text, &name),
+                    }
                     let colon = text.len();
                     text.push(':');
                     text.push_str(value.get());
