@@ -3,7 +3,8 @@
 //! A record's way: `commands::read` walks the configured streams of the table in
 //! `streams` → a stream asks `http::Client` for pages (token, retries, paging) → the stream
 //! shapes each item (adds `realm`, drops caller-specific fields; `secrets` strips
-//! credentials) → `output::Output` writes RECORD lines, then STATE after the stream.
+//! credentials; big plain lists stay text, see `record`) → `output::Output` writes RECORD
+//! lines, then STATE after the stream.
 
 pub mod access;
 pub mod catalog;
