@@ -31,6 +31,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -163,7 +164,6 @@ DEPARTMENTS = 20          # new top-level groups
 TEAMS = 15                # subgroups per department: 20 + 300 new groups
 EXTRA_REALM_ROLES = 50
 EXTRA_CLIENTS = 20        # each with two client roles
-ORGANIZATIONS = 10
 ORG_MEMBER_EVERY = 50     # one user in 50 joins an organization (one POST each)
 
 
@@ -238,7 +238,7 @@ def timed(phases, name, fn, *args):
     return out
 
 
-def scale_realm(admin, users, batch, major):
+def scale_realm(admin, users, batch, major, organizations):
     phases = {}
     groups, roles, clients, client_roles = extra_structure()
 
@@ -264,8 +264,8 @@ def scale_realm(admin, users, batch, major):
                 say(f"[scale]   {k + len(chunk):,}/{len(todo):,} users")
     timed(phases, f"users (+{len(todo):,}, partialImport in batches of {batch})", import_users)
 
-    def organizations():
-        if major < 25:
+    def create_organizations():
+        if major < 25 or not organizations:
             return
         # the acceptance suite grants view-organizations after import (conftest.realm_setup)
         rm = admin.get("/clients", clientId="realm-management")[0]["id"]
@@ -275,7 +275,7 @@ def scale_realm(admin, users, batch, major):
         admin.call("POST", f"/users/{sa}/role-mappings/clients/{rm}", [role])
         admin.call("PUT", "", {"realm": REALM, "organizationsEnabled": True})
         ids = []
-        for o in range(ORGANIZATIONS):
+        for o in range(organizations):
             admin.call("POST", "/organizations", {
                 "name": f"Bench Org {o}", "alias": f"bench-org-{o}", "enabled": True,
                 "domains": [{"name": f"org{o}.bench.example.test"}]})
@@ -287,8 +287,9 @@ def scale_realm(admin, users, batch, major):
             uid = admin.get("/users", username=f"bench{i:05d}", exact="true")[0]["id"]
             admin.call("POST", f"/organizations/{ids[n % len(ids)]}/members",
                        raw=json.dumps(uid).encode())
-    timed(phases, f"organizations ({ORGANIZATIONS}, a member per {ORG_MEMBER_EVERY} users, "
-                  "one POST each)", organizations)
+    if organizations and major >= 25:
+        timed(phases, f"organizations ({organizations}, a member per {ORG_MEMBER_EVERY} users, "
+                      "one POST each)", create_organizations)
 
     def activity():
         # the acceptance realm's login users: events (LOGIN, LOGIN_ERROR), sessions
@@ -484,6 +485,11 @@ def main():
     p.add_argument("--binary", help="source-keycloak binary (default target/release, "
                                     "built with cargo if missing)")
     p.add_argument("--version", help="Keycloak version (default integration_tests/KEYCLOAK_VERSION)")
+    p.add_argument("--organizations", type=int, default=0,
+                   help="enable organizations in the realm and create this many, with a "
+                        "member per 50 users (Keycloak 25+; default 0: left off, see "
+                        "BENCHMARKS.md: with them on, Keycloak 26.7 checks every listed user's "
+                        "organization and a sync at 10,000 users takes over 15 minutes)")
     p.add_argument("--batch", type=int, default=500, help="users per partialImport request")
     p.add_argument("--no-warmup", action="store_true")
     p.add_argument("--no-probe", action="store_true",
@@ -492,6 +498,8 @@ def main():
     p.add_argument("--json", help="write the raw measurements to this file")
     a = p.parse_args()
     configs = [(c, parse_config(c)) for c in a.configs]
+    # a SIGTERM (timeout, kill) must still run the finally below that stops Keycloak
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("real_keycloak.py: terminated"))
     started = time.monotonic()
 
     binary = a.binary or os.path.join(ROOT, "target", "release", "source-keycloak")
@@ -525,7 +533,8 @@ def main():
         say(f"[kc] Keycloak {env['KC_VERSION']} at {base}, process group {pgid}")
 
         t1 = time.monotonic()
-        scale_phases, size = scale_realm(admin, a.users, a.batch, major)
+        scale_phases, size = scale_realm(admin, a.users, a.batch, major,
+                                          a.organizations)
         phases["scale the realm (total)"] = time.monotonic() - t1
         result.update(keycloak_version=env["KC_VERSION"], realm=size, scale_phases=scale_phases)
 
@@ -556,6 +565,9 @@ def main():
                 run = sync(binary, cfg, catalog, pgid, label)
                 run["warmup"] = label.startswith("warm-up")
                 runs.append(run)
+                if a.json:  # after every sync, so an interrupted run keeps what it measured
+                    with open(a.json, "w") as f:
+                        json.dump({**result, "runs": runs, "partial": True}, f, indent=1)
                 say(f"[sync] {label}: {run['wall_s']:.1f} s wall, connector CPU "
                     f"{run['cpu_s']:.1f} s, Keycloak CPU {run['keycloak_cpu_s']:.1f} s, "
                     f"RSS {run['rss_mb']:.1f} MB"
