@@ -4,7 +4,9 @@
 Starts Keycloak (integration_tests/keycloak.sh start: dev mode, H2, the acceptance realms
 imported), grows the `acme` realm with the Admin REST API's partial import (users without
 passwords, a few hundred more groups, realm roles, clients with client roles, federated
-identity links, organizations), creates a little login activity (events, sessions), then
+identity links; organizations only with --organizations N, since with them Keycloak 26.7
+spends minutes checking every listed user's organization), creates a little login activity
+(events, sessions), probes briefRepresentation on the users list, then
 runs `source-keycloak read` with a catalog of every discovered stream in full refresh:
 one warm-up sync (JIT of Keycloak and caches; reported but not compared), then one sync
 per configuration given with --configs. Per stream it reports records, requests and
