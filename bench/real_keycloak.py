@@ -171,7 +171,8 @@ ORG_MEMBER_EVERY = 50     # one user in 50 joins an organization (one POST each)
 
 def extra_structure():
     # partialImport finds groups by "path" (without it Keycloak 26 fails with an NPE)
-    groups = [{"name": f"dept-{d:02d}", "path": f"/dept-{d:02d}", "attributes": {"cost-center": [f"CC-{200 + d}"]},
+    groups = [{"name": f"dept-{d:02d}", "path": f"/dept-{d:02d}",
+               "attributes": {"cost-center": [f"CC-{200 + d}"]},
                "realmRoles": [f"bench-role-{d:02d}"] if d < EXTRA_REALM_ROLES else [],
                "subGroups": [{"name": f"team-{d:02d}-{t:02d}",
                               "path": f"/dept-{d:02d}/team-{d:02d}-{t:02d}",
