@@ -101,7 +101,8 @@ fn serve_events(
     let page = api::page(ctx, Some(100))?;
     let time = |e: &Value| e.get("time").and_then(Value::as_i64).unwrap_or(0);
     let ascending = !legacy && ctx.req.param("direction") == Some("asc");
-    if windowed {
+    let unstable = ctx.world.unstable_event_ties;
+    if windowed && !unstable {
         // The list is in time order and nothing but the dates filters it: a window of
         // it, found by binary search (a page costs its size, not the list's).
         let lo = from.map_or(0, |f| list.partition_point(|e| time(e) < f));
@@ -124,7 +125,22 @@ fn serve_events(
         .filter(|(_, e)| from.is_none_or(|f| time(e) >= f) && to.is_none_or(|t| time(e) <= t))
         .filter(|(_, e)| keep(e))
         .collect();
-    matching.sort_by_key(|(i, e)| (time(e), *i));
+    // Ties in stable order, or (`unstable_event_ties`) in an order that depends on the
+    // page asked for.
+    let salt = if unstable {
+        let param = |name| ctx.req.param(name).and_then(|v| v.parse::<u64>().ok());
+        (param("first").unwrap_or(0) << 32) ^ param("max").unwrap_or(0) ^ 0x5bd1_e995
+    } else {
+        0
+    };
+    let tie = |i: usize| {
+        if unstable {
+            (i as u64 ^ salt).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 17
+        } else {
+            i as u64
+        }
+    };
+    matching.sort_by_key(|(i, e)| (time(e), tie(*i)));
     if !ascending {
         matching.reverse();
     }

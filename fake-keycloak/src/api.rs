@@ -217,6 +217,7 @@ mod tests {
             legacy_idp_alias_filter: false,
             no_organizations_api: false,
             legacy_events: false,
+            unstable_event_ties: false,
             log_endpoint: false,
             index: Default::default(),
         };

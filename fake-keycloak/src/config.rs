@@ -81,6 +81,9 @@ pub struct FakeConfig {
     /// Keycloak before 26.2: events and admin events have no `id`, `direction`
     /// is ignored (newest first), and `dateFrom`/`dateTo` must be `yyyy-MM-dd`.
     pub legacy_events: bool,
+    /// Events of the same millisecond come in a different order for each `first`/`max`,
+    /// as a database sorting by time alone may return them (Keycloak 26.7.3 on H2 did).
+    pub unstable_event_ties: bool,
     /// Serve HTTPS with this certificate and key instead of plain HTTP.
     pub tls: Option<TlsIdentity>,
     /// Also answer `GET /__fake/log?from=N` (not logged itself): the request log from
@@ -138,6 +141,7 @@ impl FakeConfig {
             legacy_idp_alias_filter: false,
             no_organizations_api: false,
             legacy_events: false,
+            unstable_event_ties: false,
             tls: None,
             log_endpoint: false,
         }

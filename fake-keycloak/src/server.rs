@@ -70,6 +70,7 @@ fn world(config: FakeConfig, port: u16) -> World {
         legacy_idp_alias_filter: config.legacy_idp_alias_filter,
         no_organizations_api: config.no_organizations_api,
         legacy_events: config.legacy_events,
+        unstable_event_ties: config.unstable_event_ties,
         log_endpoint: config.log_endpoint,
         index: Default::default(),
     }

@@ -46,6 +46,7 @@ pub(crate) struct World {
     pub legacy_idp_alias_filter: bool,
     pub no_organizations_api: bool,
     pub legacy_events: bool,
+    pub unstable_event_ties: bool,
     pub log_endpoint: bool,
     /// Lookup tables over `realms`; whoever changes `realms` clears them.
     pub index: crate::index::IndexCache,
