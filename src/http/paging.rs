@@ -150,11 +150,6 @@ pub struct Pager<'a, R: Row = Value> {
     seen: Option<HashSet<[u8; 16]>>,
     previous: Option<(usize, R, R)>,
     stalls: usize,
-    /// Full pages in a row. From the second on, the next page is requested while this
-    /// one is parsed (at the offset it will have if this page is full too).
-    streak: usize,
-    /// A page requested ahead: its offset and answer.
-    ahead: Option<(usize, Result<Vec<u8>>)>,
 }
 
 /// What to do with a page, given the keys of the page before.
@@ -195,8 +190,6 @@ impl<'a, R: Row> Pager<'a, R> {
             seen: None,
             previous: None,
             stalls: 0,
-            streak: 0,
-            ahead: None,
         }
     }
 
@@ -204,60 +197,12 @@ impl<'a, R: Row> Pager<'a, R> {
         format!("/admin/realms/{}/{}", self.realm, self.segments.join("/"))
     }
 
-    fn query(&self, first: usize) -> Vec<(&'static str, String)> {
+    fn fetch(&mut self, first: usize) -> Result<Vec<R>> {
         let mut query = self.query.clone();
         query.push(("first", first.to_string()));
         query.push(("max", self.page_size.to_string()));
-        query
-    }
-
-    fn segments(&self) -> Vec<&str> {
-        self.segments.iter().map(String::as_str).collect()
-    }
-
-    /// The page at `first`: from the answer requested ahead if there is one for that
-    /// offset, else requested now. In a long list (a streak of full pages) the page after
-    /// it is requested meanwhile, so Keycloak prepares it while this one is parsed; a
-    /// guess that turns out wrong (the list ended or shifted) costs one request.
-    fn fetch(&mut self, first: usize) -> Result<Vec<R>> {
-        let ahead = match self.ahead.take() {
-            Some((offset, answer)) if offset == first => Some(answer),
-            _ => None,
-        };
-        let guess = first + self.page_size.saturating_sub(self.overlap).max(1);
-        let page = if self.streak >= 2 {
-            let (client, realm) = (self.client, self.realm);
-            let (segments, query) = (self.segments(), self.query(guess));
-            let (page, next) = std::thread::scope(|scope| {
-                let next = scope.spawn(|| client.get_admin_body(realm, &segments, &query));
-                let page = self.page(first, ahead);
-                let next = next.join().unwrap_or_else(|_| {
-                    Err(Error::Internal("the page-ahead request panicked".into()))
-                });
-                (page, next)
-            });
-            self.ahead = Some((guess, next));
-            page?
-        } else {
-            self.page(first, ahead)?
-        };
-        self.check(first, page)
-    }
-
-    /// Parses an answer requested ahead; an answer that failed or does not parse is
-    /// requested again (with the usual retries).
-    fn page(&self, first: usize, ahead: Option<Result<Vec<u8>>>) -> Result<Page<R>> {
-        if let Some(Ok(body)) = ahead
-            && let Ok(page) = super::parse_json(&body, &self.path())
-        {
-            return Ok(page);
-        }
-        self.client
-            .get_admin_as(self.realm, &self.segments(), &self.query(first))
-    }
-
-    /// A page's rows, unless it is not a list or repeats the page before.
-    fn check(&mut self, first: usize, page: Page<R>) -> Result<Vec<R>> {
+        let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
+        let page: Page<R> = self.client.get_admin_as(self.realm, &segments, &query)?;
         let Page(Some(items)) = page else {
             return Err(Error::BadResponse {
                 path: self.path(),
@@ -298,14 +243,12 @@ impl<'a, R: Row> Pager<'a, R> {
                         return Err(Error::PagingShifted { path: self.path() });
                     }
                     Step::StepBack => {
-                        self.streak = 0;
                         first = first.saturating_sub(self.page_size);
                         continue;
                     }
                 },
             };
             self.done = !full;
-            self.streak = if full { self.streak + 1 } else { 0 };
             self.next = first + items.len().saturating_sub(self.overlap).max(1);
             self.seen = Some(items.iter().map(R::key).collect());
             let mut items = items;
