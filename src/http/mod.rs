@@ -126,18 +126,47 @@ impl Client {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<T> {
+        self.get_with(segments, query, |body, path| parse_json(body, path))
+    }
+
+    /// A successful answer's body, unparsed (retried like `get_as`, except that a body
+    /// which is not JSON is only found out by whoever parses it).
+    pub fn get_admin_body(
+        &self,
+        realm: &str,
+        segments: &[&str],
+        query: &[(&str, String)],
+    ) -> Result<Vec<u8>> {
+        let mut all = vec!["admin", "realms", realm];
+        all.extend_from_slice(segments);
+        self.get_with(&all, query, |body, _| Ok(body.to_vec()))
+    }
+
+    /// GET with token, retries and one re-authentication after a 401; `parse` turns a
+    /// 2xx body into `T` (its errors are retried too: a cut or garbled body).
+    fn get_with<T>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, String)],
+        parse: impl Fn(&[u8], &str) -> Result<T>,
+    ) -> Result<T> {
         let url = self.url(segments);
         let path = url.path().to_string();
         let get = |token: &str| self.http.get(url.clone()).bearer_auth(token).query(query);
+        let send = |token: &str| {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let response = get(token).send().map_err(|e| transport_error(&path, &e))?;
+            parse(&read_body(response, &path)?, &path)
+        };
         self.retry.run(|| {
             let token = self.auth.token(self)?;
-            match self.send(get(&token), &path) {
+            match send(&token) {
                 Err(Error::Http { status: 401, .. }) => {
                     // Revoked or expired early: one new token, one more try; a second 401
                     // is final (the client lost its access).
                     self.auth.invalidate(&token);
                     let token = self.auth.token(self)?;
-                    self.send(get(&token), &path)
+                    send(&token)
                 }
                 other => other,
             }
@@ -152,13 +181,6 @@ impl Client {
         query: Vec<(&'static str, String)>,
     ) -> Pager<'a, R> {
         Pager::new(self, realm, segments, query, self.page_size)
-    }
-
-    /// Sends one request and turns the answer into JSON or a typed error.
-    fn send<T: DeserializeOwned>(&self, request: RequestBuilder, path: &str) -> Result<T> {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = request.send().map_err(|e| transport_error(path, &e))?;
-        read_json(response, path)
     }
 
     /// Sends one request and returns status and the raw body, for callers that interpret
@@ -180,7 +202,8 @@ fn header(response: &Response, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn read_json<T: DeserializeOwned>(response: Response, path: &str) -> Result<T> {
+/// The body of a 2xx answer, or the typed error of any other.
+fn read_body(response: Response, path: &str) -> Result<Vec<u8>> {
     let status = response.status();
     let retry_after = header(&response, "retry-after");
     let bytes = response.bytes().map_err(|e| transport_error(path, &e))?;
@@ -192,13 +215,17 @@ fn read_json<T: DeserializeOwned>(response: Response, path: &str) -> Result<T> {
             retry_after: retry_after.as_deref().and_then(retry::parse_retry_after),
         });
     }
-    // Parsed in place, without a copy. UTF-8 is checked once for the whole body (fast),
-    // so the parser does not check each raw value it keeps again (the profile of the
-    // benchmark showed both costs). A body that is not UTF-8 is read through its lossy
-    // decoding.
-    let body = match std::str::from_utf8(&bytes) {
+    Ok(Vec::from(bytes))
+}
+
+/// A body as JSON. Parsed in place, without a copy. UTF-8 is checked once for the whole
+/// body (fast), so the parser does not check each raw value it keeps again (the profile
+/// of the benchmark showed both costs). A body that is not UTF-8 is read through its
+/// lossy decoding.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8], path: &str) -> Result<T> {
+    let body = match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(&bytes),
+        Err(_) => String::from_utf8_lossy(bytes),
     };
     serde_json::from_str(&body).map_err(|e| Error::BadResponse {
         path: path.to_string(),
