@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
+pub(crate) use paging::{Ahead, PageRequest};
 pub use paging::{Pager, Row};
 pub use retry::RetryPolicy;
 

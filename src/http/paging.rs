@@ -150,6 +150,37 @@ pub struct Pager<'a, R: Row = Value> {
     seen: Option<HashSet<[u8; 16]>>,
     previous: Option<(usize, R, R)>,
     stalls: usize,
+    /// Full pages in a row. From the second on, the next page is asked for (through
+    /// `ahead`) before this one is parsed.
+    streak: usize,
+    ahead: Option<Ahead>,
+}
+
+/// The request for one page: its offset and query.
+pub(crate) type PageRequest = (usize, Vec<(&'static str, String)>);
+
+/// A worker that fetches pages ahead (`each` runs one beside the pager of a long list):
+/// the pager sends the request for the page it expects next, then parses the current
+/// page while Keycloak prepares that one. A guess that turns out wrong (the list ended
+/// or shifted) is dropped: one request.
+pub(crate) struct Ahead {
+    pub tx: std::sync::mpsc::Sender<PageRequest>,
+    pub rx: std::sync::mpsc::Receiver<(usize, Result<Vec<u8>>)>,
+    /// The offset asked for and not yet received.
+    pending: Option<usize>,
+}
+
+impl Ahead {
+    pub fn new(
+        tx: std::sync::mpsc::Sender<PageRequest>,
+        rx: std::sync::mpsc::Receiver<(usize, Result<Vec<u8>>)>,
+    ) -> Ahead {
+        Ahead {
+            tx,
+            rx,
+            pending: None,
+        }
+    }
 }
 
 /// What to do with a page, given the keys of the page before.
@@ -190,6 +221,8 @@ impl<'a, R: Row> Pager<'a, R> {
             seen: None,
             previous: None,
             stalls: 0,
+            streak: 0,
+            ahead: None,
         }
     }
 
@@ -197,12 +230,64 @@ impl<'a, R: Row> Pager<'a, R> {
         format!("/admin/realms/{}/{}", self.realm, self.segments.join("/"))
     }
 
-    fn fetch(&mut self, first: usize) -> Result<Vec<R>> {
+    /// Fetches pages ahead through `ahead` (see `Ahead`).
+    pub(crate) fn with_ahead(mut self, ahead: Ahead) -> Self {
+        self.ahead = Some(ahead);
+        self
+    }
+
+    pub(crate) fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
+    fn query_at(&self, first: usize) -> Vec<(&'static str, String)> {
         let mut query = self.query.clone();
         query.push(("first", first.to_string()));
         query.push(("max", self.page_size.to_string()));
+        query
+    }
+
+    fn fetch(&mut self, first: usize) -> Result<Vec<R>> {
+        // The answer asked for ahead, if it is this page's.
+        let mut body = None;
+        if let Some(ahead) = &mut self.ahead
+            && let Some(asked) = ahead.pending.take()
+            && let Ok((offset, answer)) = ahead.rx.recv()
+            && asked == first
+            && offset == first
+        {
+            body = Some(answer);
+        }
+        // In a long list, ask for the next page (where it starts if this one is full)
+        // before parsing this one.
+        if self.streak >= 2 {
+            let guess = first + self.page_size.saturating_sub(self.overlap).max(1);
+            let request = (guess, self.query_at(guess));
+            if let Some(ahead) = &mut self.ahead
+                && ahead.tx.send(request).is_ok()
+            {
+                ahead.pending = Some(guess);
+            }
+        }
+        let page = self.page(first, body)?;
+        self.check(first, page)
+    }
+
+    /// Parses an answer fetched ahead; one that failed or does not parse is requested
+    /// again (with the usual retries), as is a page nobody asked for ahead.
+    fn page(&self, first: usize, body: Option<Result<Vec<u8>>>) -> Result<Page<R>> {
+        if let Some(Ok(body)) = body
+            && let Ok(page) = super::parse_json(&body, &self.path())
+        {
+            return Ok(page);
+        }
         let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
-        let page: Page<R> = self.client.get_admin_as(self.realm, &segments, &query)?;
+        self.client
+            .get_admin_as(self.realm, &segments, &self.query_at(first))
+    }
+
+    /// A page's rows, unless it is not a list or repeats the page before.
+    fn check(&mut self, first: usize, page: Page<R>) -> Result<Vec<R>> {
         let Page(Some(items)) = page else {
             return Err(Error::BadResponse {
                 path: self.path(),
@@ -243,12 +328,14 @@ impl<'a, R: Row> Pager<'a, R> {
                         return Err(Error::PagingShifted { path: self.path() });
                     }
                     Step::StepBack => {
+                        self.streak = 0;
                         first = first.saturating_sub(self.page_size);
                         continue;
                     }
                 },
             };
             self.done = !full;
+            self.streak = if full { self.streak + 1 } else { 0 };
             self.next = first + items.len().saturating_sub(self.overlap).max(1);
             self.seen = Some(items.iter().map(R::key).collect());
             let mut items = items;

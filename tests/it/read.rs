@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use fake_keycloak::FakeKeycloak;
+use fake_keycloak::{FakeKeycloak, Fault, FaultRule};
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -382,4 +382,48 @@ fn progress_estimates_and_a_summary_per_stream() {
         .filter(|m| matches!(m, Msg::LOG { log } if log.level == "INFO" && log.message.contains("records/s")))
         .count();
     assert_eq!(summaries, 3);
+}
+
+/// In a long list the next page is requested while the current one is parsed: two
+/// requests overlap, every user comes once, and the guess costs at most one request
+/// (the one after the last page, asked for before the last page turned out short).
+#[test]
+fn long_lists_request_the_next_page_ahead() {
+    let fake = start_sample();
+    // Slow answers, so that two requests at once are seen as such.
+    let delay = Fault::Delay(std::time::Duration::from_millis(20));
+    fake.push_fault(FaultRule::new("/users", usize::MAX, delay));
+    fake.reset_max_in_flight();
+    let run = read(&fake, &["users"], json!({"page_size": 10}));
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
+    let users = truth(&fake, REALM, "users");
+    assert_eq!(run.keys("users", &["id"]), users);
+    assert_eq!(run.records("users").len(), users.len(), "each user once");
+    assert!(
+        fake.max_in_flight() >= 2,
+        "the page ahead overlaps the current one"
+    );
+    // Pages without reading ahead: offsets 0, 8, 16… (overlap 2) until a short one.
+    let (mut pages, mut offset) = (1, 0);
+    while offset + 10 <= users.len() {
+        offset += 8;
+        pages += 1;
+    }
+    // The list's pages (not the one-row access probe, which sends no `first`).
+    let offsets: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/admin/realms/acme/users"))
+        .filter_map(|r| {
+            r.query
+                .into_iter()
+                .find(|(k, _)| k == "first")
+                .map(|(_, v)| v)
+        })
+        .collect();
+    assert!(
+        offsets.len() == pages || offsets.len() == pages + 1,
+        "{} requests for {pages} pages: {offsets:?}",
+        offsets.len()
+    );
 }
