@@ -64,20 +64,9 @@ def die(msg):
     raise SystemExit(f"real_keycloak.py: ERROR: {msg}")
 
 
-def machine():
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    mem_kb = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    return (f"{os.cpu_count()} CPUs ({model}), {mem_kb / 1048576:.1f} GiB RAM, "
-            f"{os.uname().sysname} {os.uname().release}")
+# The machine's description, as bench.py prints it (one definition for both scripts).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import machine  # noqa: E402
 
 
 def load_avg():
