@@ -184,6 +184,7 @@ fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
             events: job.events,
             warnings: &warnings,
             concurrency: job.config.max_concurrency,
+            fetch_ahead: true,
         };
         sink.realm = realm.clone();
         let availability = job.accesses.get(realm).map(|a| a.availability(job.stream));

@@ -66,6 +66,7 @@ pub(crate) fn fan_out<P: Send, T: Send>(
             events,
             warnings: &mine,
             concurrency: 1,
+            fetch_ahead: false,
         };
         let result = read(&worker, parent, out);
         lock(&warnings).extend(mine.into_inner());

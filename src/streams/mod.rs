@@ -67,6 +67,10 @@ pub struct Ctx<'a> {
     pub warnings: &'a std::cell::RefCell<Vec<String>>,
     /// Parents a fan-out reads side by side (`max_concurrency`; 1 on a fan-out's workers).
     pub concurrency: usize,
+    /// Long lists fetch their next page ahead (`each`); off on a fan-out's workers, which
+    /// already overlap their requests with each other (a fetch thread per worker cost
+    /// memory, not time).
+    pub fetch_ahead: bool,
 }
 
 pub type Emit<'e> = dyn FnMut(Value) -> Result<()> + 'e;
@@ -401,20 +405,24 @@ pub(crate) fn each_row<R: Row>(
     std::thread::scope(|scope| {
         // A worker that fetches the pages the pager asks for ahead (see `http::Ahead`);
         // it ends when the pager is dropped.
-        let (ask, asked) = std::sync::mpsc::channel::<PageRequest>();
-        let (answer, answers) = std::sync::mpsc::sync_channel(1);
-        let (client, realm) = (ctx.client, ctx.realm);
-        let segments = pages.segments().to_vec();
-        scope.spawn(move || {
-            let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-            for (offset, query) in asked {
-                let body = client.get_admin_body(realm, &segments, &query);
-                if answer.send((offset, body)).is_err() {
-                    break;
+        let pages = if ctx.fetch_ahead {
+            let (ask, asked) = std::sync::mpsc::channel::<PageRequest>();
+            let (answer, answers) = std::sync::mpsc::sync_channel(1);
+            let (client, realm) = (ctx.client, ctx.realm);
+            let segments = pages.segments().to_vec();
+            scope.spawn(move || {
+                let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+                for (offset, query) in asked {
+                    let body = client.get_admin_body(realm, &segments, &query);
+                    if answer.send((offset, body)).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
-        let pages = pages.with_ahead(Ahead::new(ask, answers));
+            });
+            pages.with_ahead(Ahead::new(ask, answers))
+        } else {
+            pages
+        };
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<R>>>(1);
         scope.spawn(move || {
             for page in pages {
