@@ -76,26 +76,9 @@ pub fn read_admin_events(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
 /// upper bound is a day ahead, for a server clock ahead of ours.
 fn read_all(ctx: &Ctx, kind: Kind, emit: &mut Emit) -> Result<End> {
     warn_if_not_stored(ctx, kind)?;
-    struct Forward<'e, 'f> {
-        emit: &'e mut Emit<'f>,
-    }
-    impl Sink for Forward<'_, '_> {
-        fn record(&mut self, record: Record) -> Result<()> {
-            match record {
-                Record::Tree(event) => (self.emit)(event),
-                text => (self.emit)(text.to_value()),
-            }
-        }
-        fn checkpoint(&mut self, _: Value) -> Result<()> {
-            Ok(())
-        }
-    }
     let upper = now_millis() as i64 + time::DAY_MS;
-    let start = Cursor {
-        time: 0,
-        ids: Vec::new(),
-    };
-    scan(ctx, kind, start, upper, &mut Forward { emit })
+    scan_since(ctx, kind, None, 0, upper, emit)?;
+    Ok(End::Done)
 }
 
 pub fn read_events_since(ctx: &Ctx, state: Option<&Value>, sink: &mut dyn Sink) -> Result<End> {
@@ -181,26 +164,26 @@ fn scan(ctx: &Ctx, kind: Kind, cursor: Cursor, upper: i64, sink: &mut dyn Sink) 
 }
 
 /// Calls `f` with every event after the cursor in `state` (or after `start` when there
-/// is none) up to `upper`; returns the cursor state after the last event.
+/// is none) up to `upper`, oldest first; returns the cursor state after the last event.
+/// The full refresh of the event streams and the users change feed.
 pub(crate) fn scan_since(
     ctx: &Ctx,
     kind: Kind,
     state: Option<&Value>,
     start: i64,
     upper: i64,
-    f: &mut dyn FnMut(&Value),
+    f: &mut dyn FnMut(Value) -> Result<()>,
 ) -> Result<Value> {
     struct Collect<'f> {
-        f: &'f mut dyn FnMut(&Value),
+        f: &'f mut dyn FnMut(Value) -> Result<()>,
         last: Option<Value>,
     }
     impl Sink for Collect<'_> {
         fn record(&mut self, record: Record) -> Result<()> {
             match record {
-                Record::Tree(event) => (self.f)(&event),
-                text => (self.f)(&text.to_value()),
+                Record::Tree(event) => (self.f)(event),
+                text => (self.f)(text.to_value()),
             }
-            Ok(())
         }
         fn checkpoint(&mut self, realm_state: Value) -> Result<()> {
             self.last = Some(realm_state);

@@ -70,12 +70,13 @@ pub fn read_users_since(ctx: &Ctx, state: Option<&Value>, sink: &mut dyn Sink) -
         start,
         upper,
         &mut |e| {
-            if text(e, "resourceType") == "USER"
-                && let Some(id) = text(e, "resourcePath").strip_prefix("users/")
+            if text(&e, "resourceType") == "USER"
+                && let Some(id) = text(&e, "resourcePath").strip_prefix("users/")
             {
                 let id = id.split('/').next().unwrap_or_default();
-                note(id, time_of(e));
+                note(id, time_of(&e));
             }
+            Ok(())
         },
     )?;
     let login = scan_since(
@@ -85,9 +86,10 @@ pub fn read_users_since(ctx: &Ctx, state: Option<&Value>, sink: &mut dyn Sink) -
         start,
         upper,
         &mut |e| {
-            if USER_EVENTS.contains(&text(e, "type")) && !text(e, "userId").is_empty() {
-                note(text(e, "userId"), time_of(e));
+            if USER_EVENTS.contains(&text(&e, "type")) && !text(&e, "userId").is_empty() {
+                note(text(&e, "userId"), time_of(&e));
             }
+            Ok(())
         },
     )?;
     for (id, time) in &changed {
