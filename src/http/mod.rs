@@ -22,7 +22,6 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-pub(crate) use paging::{Ahead, PageRequest};
 pub use paging::{Pager, Row};
 pub use retry::RetryPolicy;
 
@@ -110,9 +109,7 @@ impl Client {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<T> {
-        let mut all = vec!["admin", "realms", realm];
-        all.extend_from_slice(segments);
-        self.get_as(&all, query)
+        self.get_as(&admin_path(realm, segments), query)
     }
 
     /// GET `{server_url}/{segments...}?{query}` as JSON.
@@ -127,7 +124,7 @@ impl Client {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<T> {
-        self.get_with(segments, query, |body, path| parse_json(body, path))
+        self.get_with(segments, query, |body, path| parse_json(&body, path))
     }
 
     /// A successful answer's body, unparsed (retried like `get_as`, except that a body
@@ -138,9 +135,7 @@ impl Client {
         segments: &[&str],
         query: &[(&str, String)],
     ) -> Result<Vec<u8>> {
-        let mut all = vec!["admin", "realms", realm];
-        all.extend_from_slice(segments);
-        self.get_with(&all, query, |body, _| Ok(body.to_vec()))
+        self.get_with(&admin_path(realm, segments), query, |body, _| Ok(body))
     }
 
     /// GET with token, retries and one re-authentication after a 401; `parse` turns a
@@ -149,7 +144,7 @@ impl Client {
         &self,
         segments: &[&str],
         query: &[(&str, String)],
-        parse: impl Fn(&[u8], &str) -> Result<T>,
+        parse: impl Fn(Vec<u8>, &str) -> Result<T>,
     ) -> Result<T> {
         let url = self.url(segments);
         let path = url.path().to_string();
@@ -157,7 +152,7 @@ impl Client {
         let send = |token: &str| {
             self.requests.fetch_add(1, Ordering::Relaxed);
             let response = get(token).send().map_err(|e| transport_error(&path, &e))?;
-            parse(&read_body(response, &path)?, &path)
+            parse(read_body(response, &path)?, &path)
         };
         self.retry.run(|| {
             let token = self.auth.token(self)?;
@@ -193,6 +188,13 @@ impl Client {
         let body = response.text().map_err(|e| transport_error(path, &e))?;
         Ok((status, body))
     }
+}
+
+/// `admin/realms/{realm}/{segments...}`.
+fn admin_path<'s>(realm: &'s str, segments: &[&'s str]) -> Vec<&'s str> {
+    let mut all = vec!["admin", "realms", realm];
+    all.extend_from_slice(segments);
+    all
 }
 
 fn header(response: &Response, name: &str) -> Option<String> {

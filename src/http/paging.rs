@@ -18,6 +18,8 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::mpsc;
+use std::thread::Scope;
 
 use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, de};
@@ -156,31 +158,28 @@ pub struct Pager<'a, R: Row = Value> {
     ahead: Option<Ahead>,
 }
 
-/// The request for one page: its offset and query.
-pub(crate) type PageRequest = (usize, Vec<(&'static str, String)>);
-
-/// A worker that fetches pages ahead (`each` runs one beside the pager of a long list):
-/// the pager sends the request for the page it expects next, then parses the current
-/// page while Keycloak prepares that one. A guess that turns out wrong (the list ended
-/// or shifted) is dropped: one request.
-pub(crate) struct Ahead {
-    pub tx: std::sync::mpsc::Sender<PageRequest>,
-    pub rx: std::sync::mpsc::Receiver<(usize, Result<Vec<u8>>)>,
+/// The pager's line to a worker that fetches pages ahead (`Pager::fetch_ahead`): the
+/// pager sends the offset of the page it expects next, then parses the current page
+/// while Keycloak prepares that one. A guess that turns out wrong (the list ended or
+/// shifted) is dropped: one request.
+struct Ahead {
+    tx: mpsc::Sender<usize>,
+    rx: mpsc::Receiver<(usize, Result<Vec<u8>>)>,
     /// The offset asked for and not yet received.
     pending: Option<usize>,
 }
 
-impl Ahead {
-    pub fn new(
-        tx: std::sync::mpsc::Sender<PageRequest>,
-        rx: std::sync::mpsc::Receiver<(usize, Result<Vec<u8>>)>,
-    ) -> Ahead {
-        Ahead {
-            tx,
-            rx,
-            pending: None,
-        }
-    }
+/// The query of the page at `first`: the list's own parameters, `first` and an
+/// explicit `max`.
+fn page_query(
+    base: &[(&'static str, String)],
+    page_size: usize,
+    first: usize,
+) -> Vec<(&'static str, String)> {
+    let mut query = base.to_vec();
+    query.push(("first", first.to_string()));
+    query.push(("max", page_size.to_string()));
+    query
 }
 
 /// What to do with a page, given the keys of the page before.
@@ -230,21 +229,36 @@ impl<'a, R: Row> Pager<'a, R> {
         format!("/admin/realms/{}/{}", self.realm, self.segments.join("/"))
     }
 
-    /// Fetches pages ahead through `ahead` (see `Ahead`).
-    pub(crate) fn with_ahead(mut self, ahead: Ahead) -> Self {
-        self.ahead = Some(ahead);
+    /// Starts, in `scope`, a worker that fetches the pages this pager asks for ahead
+    /// (see `Ahead`); it ends when the pager is dropped.
+    pub fn fetch_ahead<'scope, 'env>(mut self, scope: &'scope Scope<'scope, 'env>) -> Self
+    where
+        'a: 'scope,
+    {
+        let (ask, asked) = mpsc::channel::<usize>();
+        let (answer, answers) = mpsc::sync_channel(1);
+        let (client, realm, page_size) = (self.client, self.realm, self.page_size);
+        let (segments, base) = (self.segments.clone(), self.query.clone());
+        scope.spawn(move || {
+            let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+            for offset in asked {
+                let query = page_query(&base, page_size, offset);
+                let body = client.get_admin_body(realm, &segments, &query);
+                if answer.send((offset, body)).is_err() {
+                    break;
+                }
+            }
+        });
+        self.ahead = Some(Ahead {
+            tx: ask,
+            rx: answers,
+            pending: None,
+        });
         self
     }
 
-    pub(crate) fn segments(&self) -> &[String] {
-        &self.segments
-    }
-
     fn query_at(&self, first: usize) -> Vec<(&'static str, String)> {
-        let mut query = self.query.clone();
-        query.push(("first", first.to_string()));
-        query.push(("max", self.page_size.to_string()));
-        query
+        page_query(&self.query, self.page_size, first)
     }
 
     fn fetch(&mut self, first: usize) -> Result<Vec<R>> {
@@ -262,9 +276,8 @@ impl<'a, R: Row> Pager<'a, R> {
         // before parsing this one.
         if self.streak >= 2 {
             let guess = first + self.page_size.saturating_sub(self.overlap).max(1);
-            let request = (guess, self.query_at(guess));
             if let Some(ahead) = &mut self.ahead
-                && ahead.tx.send(request).is_ok()
+                && ahead.tx.send(guess).is_ok()
             {
                 ahead.pending = Some(guess);
             }

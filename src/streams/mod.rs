@@ -23,7 +23,7 @@ mod users;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::http::{Ahead, Client, PageRequest, Row};
+use crate::http::{Client, Row};
 use crate::record::{Record, splice};
 use crate::secrets;
 
@@ -403,23 +403,8 @@ pub(crate) fn each_row<R: Row>(
         return first.into_iter().try_for_each(f);
     }
     std::thread::scope(|scope| {
-        // A worker that fetches the pages the pager asks for ahead (see `http::Ahead`);
-        // it ends when the pager is dropped.
         let pages = if ctx.fetch_ahead {
-            let (ask, asked) = std::sync::mpsc::channel::<PageRequest>();
-            let (answer, answers) = std::sync::mpsc::sync_channel(1);
-            let (client, realm) = (ctx.client, ctx.realm);
-            let segments = pages.segments().to_vec();
-            scope.spawn(move || {
-                let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-                for (offset, query) in asked {
-                    let body = client.get_admin_body(realm, &segments, &query);
-                    if answer.send((offset, body)).is_err() {
-                        break;
-                    }
-                }
-            });
-            pages.with_ahead(Ahead::new(ask, answers))
+            pages.fetch_ahead(scope)
         } else {
             pages
         };
