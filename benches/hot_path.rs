@@ -44,12 +44,35 @@ fn strip_clients(c: &mut Criterion) {
     let clients: Vec<Value> = realm.clients.into_iter().take(100).collect();
     let mut group = c.benchmark_group("secrets");
     group.throughput(Throughput::Elements(clients.len() as u64));
-    group.bench_function("strip a page of clients", |b| {
+    group.bench_function("apply the secrets policy to a page of clients", |b| {
         b.iter_batched(
-            || clients.clone(),
+            || {
+                clients
+                    .iter()
+                    .cloned()
+                    .map(Record::Tree)
+                    .collect::<Vec<_>>()
+            },
             |mut page| {
                 for client in &mut page {
-                    secrets::strip_client(client);
+                    secrets::apply(secrets::Policy::Rule, client);
+                }
+                page
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    let rows: Vec<RawObject> = serde_json::from_slice(&user_page()).expect("valid JSON");
+    let users: Vec<Record> = rows
+        .iter()
+        .map(|row| splice(row, &["access"], &[]))
+        .collect();
+    group.bench_function("scan 100 users kept as text", |b| {
+        b.iter_batched(
+            || users.clone(),
+            |mut page| {
+                for user in &mut page {
+                    secrets::apply(secrets::Policy::Rule, user);
                 }
                 page
             },

@@ -118,12 +118,7 @@ pub fn resolve_realms(client: &Client, config: &Config) -> Result<Vec<String>> {
     let mut realms: Vec<String> = Vec::new();
     for name in wanted {
         if name == "*" {
-            let listed = client.get(&["admin", "realms"], &[])?;
-            for realm in listed.as_array().into_iter().flatten() {
-                if let Some(name) = realm.get("realm").and_then(|r| r.as_str()) {
-                    realms.push(name.to_string());
-                }
-            }
+            realms.extend(listed_realms(client)?);
         } else {
             realms.push(name.clone());
         }
@@ -131,4 +126,36 @@ pub fn resolve_realms(client: &Client, config: &Config) -> Result<Vec<String>> {
     let mut seen = std::collections::HashSet::new();
     realms.retain(|r| seen.insert(r.clone()));
     Ok(realms)
+}
+
+/// The realms `GET /admin/realms` lists. A list that is not a list, or names no realm,
+/// fails the command: reading "every realm" as none would end every stream COMPLETE and
+/// empty, and an overwriting destination would delete the user's data.
+fn listed_realms(client: &Client) -> Result<Vec<String>> {
+    let path = "/admin/realms";
+    let listed = match client.get(&["admin", "realms"], &[])? {
+        serde_json::Value::Array(listed) => listed,
+        _ => {
+            return Err(Error::BadResponse {
+                path: path.into(),
+                detail: "expected a JSON array of realms".into(),
+            });
+        }
+    };
+    let names: Vec<String> = listed
+        .iter()
+        .filter_map(|realm| realm.get("realm").and_then(|r| r.as_str()))
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect();
+    if names.is_empty() {
+        return Err(Error::Config(format!(
+            "realms is [\"*\"], but GET {path} listed no realm this client may read ({} \
+             entries, none with a realm name). To read every realm, use a client of the \
+             master realm whose service account holds the view-* roles of each \
+             <realm>-realm client; or name the realms in realms",
+            listed.len()
+        )));
+    }
+    Ok(names)
 }

@@ -58,6 +58,8 @@ pub struct Config {
     pub max_retries: u32,
     /// Parents (groups, roles, clients…) a fan-out stream reads side by side, 1–16.
     pub max_concurrency: usize,
+    /// The largest answer read from the server, in MiB.
+    pub max_response_mb: u64,
     /// PEM certificates of a private CA, trusted besides the system roots.
     pub ca_certificate: Option<String>,
     /// Accept any server certificate (explicit opt-in; every command warns).
@@ -86,10 +88,20 @@ impl Config {
         let str_field = |k: &str| value[k].as_str().unwrap_or_default().trim().to_string();
         let num_field = |k: &str, default: u64| value[k].as_u64().unwrap_or(default);
         let server_url = str_field("server_url").trim_end_matches('/').to_string();
-        if reqwest::Url::parse(&server_url).is_err() {
+        let Ok(url) = reqwest::Url::parse(&server_url) else {
             return Err(Error::Config(
                 "config field `server_url` is not a valid URL; use a form like \
                  https://sso.example.com"
+                    .into(),
+            ));
+        };
+        // Credentials in the URL would be sent as Basic auth on every request and echoed
+        // wherever the URL is; the connector authenticates with the client only.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::Config(
+                "config field `server_url` contains a user name or password (user:pass@host); \
+                 the connector signs in with client_id and client_secret only: remove them \
+                 from server_url"
                     .into(),
             ));
         }
@@ -132,6 +144,7 @@ impl Config {
             request_timeout_seconds: num_field("request_timeout_seconds", 60),
             max_retries: num_field("max_retries", 5) as u32,
             max_concurrency: num_field("max_concurrency", 4) as usize,
+            max_response_mb: num_field("max_response_mb", 64),
         })
     }
 }
@@ -162,7 +175,8 @@ impl Config {
     /// Registers the secret with the host and logs the config's warnings: the first
     /// thing every command does after loading the config.
     pub fn announce(&self, out: &mut impl crate::host::Host) -> Result<()> {
-        out.add_secret(self.client_secret.expose());
+        crate::redact::register(self.client_secret.expose());
+        crate::redact::register_basic(&self.client_id, self.client_secret.expose());
         for warning in self.warnings() {
             out.log(crate::protocol::Level::Warn, &warning)?;
         }
@@ -253,6 +267,7 @@ pub(crate) mod arb {
         "request_timeout_seconds",
         "max_retries",
         "max_concurrency",
+        "max_response_mb",
         "ca_certificate",
         "tls_insecure_skip_verify",
         "include_admin_event_representation",

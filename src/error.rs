@@ -48,6 +48,16 @@ pub enum Error {
     /// The list changed so much between two page requests that no row of the page
     /// before could be found again: reading on could skip rows.
     PagingShifted { path: String },
+    /// A redirect the connector does not follow: any redirect of the token request (the
+    /// client secret goes to one place only), and data calls to another origin (the
+    /// token does not leave the server). `to` is the target without user info or query.
+    Redirect {
+        path: String,
+        to: String,
+        token_endpoint: bool,
+    },
+    /// An answer larger than `max_response_mb`.
+    TooLarge { path: String, cap_mb: u64 },
     /// The host closed stdout: end quietly.
     BrokenPipe,
     /// Anything else that is our fault.
@@ -59,7 +69,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     pub fn failure_type(&self) -> FailureType {
         match self {
-            Error::Config(_) | Error::Auth(_) => FailureType::Config,
+            Error::Config(_) | Error::Auth(_) | Error::Redirect { .. } | Error::TooLarge { .. } => {
+                FailureType::Config
+            }
             Error::Http { status, .. } => match status {
                 401 | 403 | 404 => FailureType::Config,
                 408 | 429 | 500..=599 => FailureType::Transient,
@@ -128,6 +140,29 @@ impl fmt::Display for Error {
                 "{path} changed too much while it was read (rows before the current page were \
                  created or deleted faster than paging could follow), so rows could have been \
                  skipped; stopping this stream. A new sync will read it again"
+            ),
+            Error::Redirect {
+                path,
+                to,
+                token_endpoint: true,
+            } => write!(
+                f,
+                "the token endpoint {path} answered with a redirect to {to}; the connector \
+                 never sends the client secret to a redirect target. Set server_url to the \
+                 address where Keycloak itself answers (if a proxy redirects, use the address \
+                 it redirects to)"
+            ),
+            Error::Redirect { path, to, .. } => write!(
+                f,
+                "Keycloak answered GET {path} with a redirect to another origin, {to}; it is \
+                 not followed, so the access token and the data stay with the configured \
+                 server. Set server_url to the address where Keycloak itself answers"
+            ),
+            Error::TooLarge { path, cap_mb } => write!(
+                f,
+                "Keycloak's answer for {path} is larger than {cap_mb} MiB (max_response_mb), so \
+                 reading it was stopped. Lower page_size, or raise max_response_mb if the \
+                 server really sends that much"
             ),
             Error::BrokenPipe => f.write_str("the host closed standard output"),
         }

@@ -10,8 +10,6 @@ use crate::record::Record;
 use crate::streams::Stream;
 
 pub trait Host {
-    /// A value that must never appear in free-text messages.
-    fn add_secret(&mut self, secret: &str);
     fn log(&mut self, level: Level, message: &str) -> Result<()>;
     /// A failure, of one stream when `stream` is set.
     fn error(&mut self, error: &Error, stream: Option<&str>) -> Result<()>;
@@ -29,9 +27,6 @@ pub trait Host {
 }
 
 impl<W: std::io::Write> Host for crate::output::Output<W> {
-    fn add_secret(&mut self, secret: &str) {
-        crate::output::Output::add_secret(self, secret)
-    }
     fn log(&mut self, level: Level, message: &str) -> Result<()> {
         crate::output::Output::log(self, level, message)
     }

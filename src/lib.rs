@@ -17,6 +17,7 @@ pub mod http;
 pub mod output;
 pub mod protocol;
 pub mod record;
+pub mod redact;
 pub mod secrets;
 pub mod singer;
 pub mod state;

@@ -267,7 +267,6 @@ fn about_markdown() -> String {
 /// The Singer writer: messages on stdout (buffered, flushed at STATE), logs on stderr.
 pub struct SingerOutput<W: Write> {
     out: BufWriter<W>,
-    secrets: Vec<String>,
     /// The whole state, every stream's bookmark.
     bookmarks: Map<String, Value>,
     /// Full-table streams and their ACTIVATE_VERSION version.
@@ -278,7 +277,6 @@ impl<W: Write> SingerOutput<W> {
     pub fn new(w: W) -> Self {
         SingerOutput {
             out: BufWriter::with_capacity(64 * 1024, w),
-            secrets: Vec::new(),
             bookmarks: Map::new(),
             versions: HashMap::new(),
         }
@@ -293,31 +291,23 @@ impl<W: Write> SingerOutput<W> {
         self.out.write_all(b"\n").map_err(io)
     }
 
+    /// A message line; one holding a registered secret is written redacted.
     fn message(&mut self, message: &Value) -> Result<()> {
         let text = serde_json::to_string(message)?;
+        if crate::redact::in_record(text.as_bytes()) {
+            let mut tree = message.clone();
+            crate::redact::value(&mut tree);
+            return self.line(&serde_json::to_string(&tree)?);
+        }
         self.line(&text)
     }
 
-    fn redact(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for s in &self.secrets {
-            text = text.replace(s.as_str(), "**********");
-        }
-        text
-    }
-
     fn stderr(&self, level: &str, text: &str) {
-        eprintln!("{level} {}", self.redact(text));
+        eprintln!("{level} {}", crate::redact::text(text));
     }
 }
 
 impl<W: Write> Host for SingerOutput<W> {
-    fn add_secret(&mut self, secret: &str) {
-        if secret.len() >= 4 {
-            self.secrets.push(secret.to_string());
-        }
-    }
-
     fn log(&mut self, level: Level, message: &str) -> Result<()> {
         let level = match level {
             Level::Info => "INFO",
@@ -363,6 +353,19 @@ impl<W: Write> Host for SingerOutput<W> {
                 &tree
             }
             Record::Text(text) => text,
+        };
+        // As in the Airbyte writer: a record holding a secret, or a `\u` escape that
+        // could spell one, is written through its redacted tree.
+        let redacted;
+        let data = if crate::redact::in_record(data.as_bytes())
+            || memchr::memmem::find(data.as_bytes(), b"\\u").is_some()
+        {
+            let mut tree: Value = serde_json::from_str(data)?;
+            crate::redact::value(&mut tree);
+            redacted = serde_json::to_string(&tree)?;
+            &redacted
+        } else {
+            data
         };
         let mut line = String::with_capacity(data.len() + 120);
         line.push_str("{\"type\":\"RECORD\",\"stream\":");

@@ -25,6 +25,7 @@ use crate::http::Client;
 use crate::output::Output;
 use crate::protocol::Level;
 use crate::record::Record;
+use crate::secrets::{self, Policy, Report};
 use crate::state;
 use crate::streams::{self, Ctx, End, EventOptions, Sink, Stream};
 
@@ -138,10 +139,14 @@ struct StreamSink<'o, H: Host> {
     /// The incremental state being built: realm → cursor.
     realms: Map<String, Value>,
     realm: String,
+    /// The stream's secrets policy, applied to every record, and what it did.
+    secrets: Policy,
+    cleaned: Report,
 }
 
 impl<H: Host> Sink for StreamSink<'_, H> {
-    fn record(&mut self, record: Record) -> Result<()> {
+    fn record(&mut self, mut record: Record) -> Result<()> {
+        self.cleaned.add(secrets::apply(self.secrets, &mut record));
         if self.records == 0 {
             self.out.running(self.name)?;
         }
@@ -171,6 +176,8 @@ fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
         since_state: 0,
         realms: job.prior.clone().unwrap_or_default(),
         realm: String::new(),
+        secrets: job.stream.secrets,
+        cleaned: Report::default(),
     };
     let mut failed = false;
     let started = Instant::now();
@@ -207,13 +214,24 @@ fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
                 sink.out
                     .log(Level::Warn, &format!("stream '{name}' is skipped: {why}"))?;
             }
-            Err(e) if is_fatal(&e) => return Err(e),
+            Err(Error::BrokenPipe) => return Err(Error::BrokenPipe),
+            Err(e) if is_fatal(&e) => {
+                // The whole read stops here; the stream that was running still ends.
+                sink.out.finished(name, false)?;
+                return Err(e);
+            }
             Err(e) => {
                 sink.out
                     .error(&explain(e, job.stream, job.config, realm), Some(name))?;
                 failed = true;
             }
         }
+    }
+    if sink.cleaned.unchecked > 0 {
+        sink.out.log(
+            Level::Warn,
+            &unchecked_warning(job.stream, sink.cleaned.unchecked),
+        )?;
     }
     let seconds = started.elapsed().as_secs_f64();
     sink.out.log(
@@ -237,6 +255,27 @@ fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
     sink.out.state(name, &final_state, sink.since_state)?;
     sink.out.finished(name, true)?;
     Ok(true)
+}
+
+/// What the secrets policy could not check, and so left out.
+fn unchecked_warning(stream: &Stream, count: u64) -> String {
+    let embedded = match stream.secrets {
+        Policy::Embedded(fields) => format!(
+            " (a {} that is not valid JSON, or",
+            fields
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+        Policy::Rule => " (".to_string(),
+    };
+    format!(
+        "stream '{}': {count} value(s) could not be checked for secrets{embedded} nested more \
+         than {} levels deep) and were left out of the records",
+        stream.name,
+        secrets::MAX_DEPTH
+    )
 }
 
 /// A TRACE ESTIMATE for streams with a cheap count endpoint (users, groups), summed over
@@ -274,7 +313,16 @@ fn missing_roles(realm: &str, missing: &[&str]) -> Error {
 
 /// Errors after which no other stream can succeed either.
 fn is_fatal(e: &Error) -> bool {
-    matches!(e, Error::BrokenPipe | Error::Auth(_) | Error::Config(_))
+    matches!(
+        e,
+        Error::BrokenPipe
+            | Error::Auth(_)
+            | Error::Config(_)
+            | Error::Redirect {
+                token_endpoint: true,
+                ..
+            }
+    )
 }
 
 /// Adds what the user should do to an HTTP refusal of a stream's endpoint.

@@ -20,6 +20,9 @@ use super::{Client, keycloak_detail};
 use crate::config::{Config, Secret};
 use crate::error::{Error, Result};
 
+/// The longest access token accepted (Keycloak's carry the roles: tens of KB at most).
+const MAX_TOKEN_LEN: usize = 256 * 1024;
+
 struct Token {
     value: String,
     refresh_at: Instant,
@@ -69,7 +72,7 @@ impl TokenSource {
     }
 
     fn request(&self, client: &Client) -> Result<Token> {
-        let url = client.url(&["realms", &self.realm, "protocol", "openid-connect", "token"]);
+        let url = client.url(&["realms", &self.realm, "protocol", "openid-connect", "token"])?;
         let path = url.path().to_string();
         let form = [
             ("grant_type", "client_credentials"),
@@ -77,8 +80,10 @@ impl TokenSource {
             ("client_secret", self.secret.expose()),
         ];
         let started = Instant::now();
-        let (status, body) = client.send_raw(client.http.post(url).form(&form), &path)?;
+        let request = client.token_http.post(url).form(&form);
+        let (status, body) = client.send_raw(request, &path)?;
         if status.is_success() {
+            register_tokens(&body);
             return parse_token(&body, &path, started);
         }
         Err(self.explain_refusal(client, status.as_u16(), &body, &path))
@@ -166,6 +171,19 @@ impl TokenSource {
     }
 }
 
+/// Every token a token answer holds is a secret from the moment it arrives, whatever
+/// happens next (also when the answer is otherwise unusable).
+fn register_tokens(body: &str) {
+    let Ok(json) = serde_json::from_str::<Value>(body) else {
+        return;
+    };
+    for field in ["access_token", "refresh_token", "id_token"] {
+        if let Some(token) = json[field].as_str() {
+            crate::redact::register(token);
+        }
+    }
+}
+
 fn parse_token(body: &str, path: &str, requested: Instant) -> Result<Token> {
     let bad = |detail: &str| Error::BadResponse {
         path: path.to_string(),
@@ -176,6 +194,14 @@ fn parse_token(body: &str, path: &str, requested: Instant) -> Result<Token> {
         .as_str()
         .ok_or_else(|| bad("token answer has no access_token"))?
         .to_string();
+    // A bearer token is visible ASCII (RFC 6750 b64token); anything else would be a
+    // header the server chose (CR/LF) or a bug.
+    if value.is_empty()
+        || value.len() > MAX_TOKEN_LEN
+        || !value.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(bad("token answer's access_token is not a bearer token"));
+    }
     // A missing or odd `expires_in` counts as 60 s; a huge one as a day (an Instant
     // cannot hold any u64 of seconds).
     let seconds = json["expires_in"].as_u64().unwrap_or(60).min(86_400);

@@ -6,15 +6,23 @@
 //! with exponential backoff and jitter, honouring `Retry-After`; a 401 on a data call gets
 //! one new token and one more try (client-credentials tokens cannot be refreshed, and a
 //! revoked or expired one only shows as a 401).
+//!
+//! Every byte of an answer is untrusted. The token request never follows a redirect (the
+//! client secret goes to one place only); data calls follow redirects within the
+//! configured origin only. An answer is read up to `max_response_mb` and within
+//! `request_timeout_seconds` of its headers, whatever its Content-Length says; a page may
+//! not hold more rows than asked for; path segments taken from the server's data cannot
+//! climb out of their path.
 
 mod auth;
 mod paging;
 mod retry;
 
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use reqwest::blocking::{Client as Reqwest, RequestBuilder, Response};
+use reqwest::blocking::{Client as Reqwest, ClientBuilder, RequestBuilder, Response};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -22,12 +30,19 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
+pub(crate) use paging::MAX_OFFSET;
 pub use paging::{Pager, Row};
 pub use retry::RetryPolicy;
 
 pub struct Client {
+    /// Data calls: redirects followed within the configured origin only.
     http: Reqwest,
+    /// Token requests: no redirect is ever followed.
+    token_http: Reqwest,
     base: Url,
+    /// The largest answer read, in bytes, and how long reading one may take.
+    max_body: usize,
+    timeout: Duration,
     auth: auth::TokenSource,
     retry: RetryPolicy,
     page_size: usize,
@@ -36,32 +51,31 @@ pub struct Client {
 
 impl Client {
     pub fn new(config: &Config) -> Result<Client> {
-        let mut builder = Reqwest::builder()
-            .timeout(Duration::from_secs(config.request_timeout_seconds))
-            .connect_timeout(Duration::from_secs(config.request_timeout_seconds.min(30)))
-            .user_agent(concat!("source-keycloak/", env!("CARGO_PKG_VERSION")))
-            // reqwest drops Authorization (and cookies) when a redirect leaves the host
-            // or port, so a token never reaches another server (tests/it/secrets.rs).
-            .redirect(reqwest::redirect::Policy::limited(5));
-        if let Some(pem) = &config.ca_certificate {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
-                Error::Config("config field `ca_certificate` is not a PEM certificate".into())
-            })?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        if config.tls_insecure_skip_verify {
-            builder = builder.danger_accept_invalid_certs(true);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))?;
         let base = Url::parse(&config.server_url)
             .map_err(|_| Error::Config("config field `server_url` is not a valid URL".into()))?;
+        let origin = base.origin();
+        let same_origin = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("more than 5 redirects")
+            } else if attempt.url().origin() == origin {
+                attempt.follow()
+            } else {
+                // Handed back as the 3xx answer: `read_body` makes it an Error::Redirect.
+                attempt.stop()
+            }
+        });
+        let build = |builder: ClientBuilder| {
+            builder
+                .build()
+                .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
+        };
         Ok(Client {
-            http,
+            http: build(client_builder(config)?.redirect(same_origin))?,
+            token_http: build(client_builder(config)?.redirect(reqwest::redirect::Policy::none()))?,
             base,
+            max_body: usize::try_from(config.max_response_mb.saturating_mul(1 << 20))
+                .unwrap_or(usize::MAX),
+            timeout: Duration::from_secs(config.request_timeout_seconds),
             auth: auth::TokenSource::new(config),
             retry: RetryPolicy::new(config.max_retries),
             page_size: config.page_size,
@@ -78,13 +92,24 @@ impl Client {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// `{server_url}/{segments...}`, each segment percent-encoded.
-    pub(crate) fn url(&self, segments: &[&str]) -> Url {
+    /// `{server_url}/{segments...}`, each segment percent-encoded. Segments come from
+    /// the server's data too (ids): one that is empty, `.` or `..` would change which
+    /// endpoint is asked, and is refused.
+    pub(crate) fn url(&self, segments: &[&str]) -> Result<Url> {
+        if let Some(bad) = segments.iter().find(|s| matches!(**s, "" | "." | "..")) {
+            return Err(Error::BadResponse {
+                path: format!("/{}", segments.join("/")),
+                detail: format!(
+                    "an id in Keycloak's data is {:?}, which is not a path segment",
+                    bad
+                ),
+            });
+        }
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
-        url
+        Ok(url)
     }
 
     /// Makes sure a token can be had: the credentials check of `check` and `read`.
@@ -127,6 +152,17 @@ impl Client {
         self.get_with(segments, query, |body, path| parse_json(&body, path))
     }
 
+    /// `get_admin` with a parser of the caller's (retried like a JSON error when it fails).
+    pub(crate) fn get_admin_parsed<T>(
+        &self,
+        realm: &str,
+        segments: &[&str],
+        query: &[(&str, String)],
+        parse: impl Fn(Vec<u8>, &str) -> Result<T>,
+    ) -> Result<T> {
+        self.get_with(&admin_path(realm, segments), query, parse)
+    }
+
     /// A successful answer's body, unparsed (retried like `get_as`, except that a body
     /// which is not JSON is only found out by whoever parses it).
     pub fn get_admin_body(
@@ -146,13 +182,13 @@ impl Client {
         query: &[(&str, String)],
         parse: impl Fn(Vec<u8>, &str) -> Result<T>,
     ) -> Result<T> {
-        let url = self.url(segments);
+        let url = self.url(segments)?;
         let path = url.path().to_string();
         let get = |token: &str| self.http.get(url.clone()).bearer_auth(token).query(query);
         let send = |token: &str| {
             self.requests.fetch_add(1, Ordering::Relaxed);
             let response = get(token).send().map_err(|e| transport_error(&path, &e))?;
-            parse(read_body(response, &path)?, &path)
+            parse(self.read_body(response, &path)?, &path)
         };
         self.retry.run(|| {
             let token = self.auth.token(self)?;
@@ -180,13 +216,137 @@ impl Client {
     }
 
     /// Sends one request and returns status and the raw body, for callers that interpret
-    /// error answers themselves (the token endpoint, URL probing).
+    /// error answers themselves (the token endpoint, URL probing). A redirect is an error
+    /// that names its target: the token client follows none.
     fn send_raw(&self, request: RequestBuilder, path: &str) -> Result<(StatusCode, String)> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let response = request.send().map_err(|e| transport_error(path, &e))?;
         let status = response.status();
-        let body = response.text().map_err(|e| transport_error(path, &e))?;
-        Ok((status, body))
+        if status.is_redirection() {
+            return Err(Error::Redirect {
+                path: path.to_string(),
+                to: redirect_target(&response),
+                token_endpoint: true,
+            });
+        }
+        let body = self.read_capped(response, path)?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    /// The body of a 2xx answer, or the typed error of any other.
+    fn read_body(&self, response: Response, path: &str) -> Result<Vec<u8>> {
+        let status = response.status();
+        if status.is_redirection() {
+            // Only a redirect out of the configured origin reaches here (see `new`).
+            return Err(Error::Redirect {
+                path: path.to_string(),
+                to: redirect_target(&response),
+                token_endpoint: false,
+            });
+        }
+        let retry_after = header(&response, "retry-after");
+        let bytes = self.read_capped(response, path)?;
+        if !status.is_success() {
+            return Err(Error::Http {
+                status: status.as_u16(),
+                path: path.to_string(),
+                detail: keycloak_detail(&String::from_utf8_lossy(&bytes)),
+                retry_after: retry_after.as_deref().and_then(retry::parse_retry_after),
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Reads a body up to `max_body` bytes and within `timeout` (each read is bounded by
+    /// reqwest's timeout, the whole by this deadline, so a server that trickles bytes
+    /// cannot hold a request open). Content-Length is only a hint for the first buffer.
+    fn read_capped(&self, mut response: Response, path: &str) -> Result<Vec<u8>> {
+        let started = Instant::now();
+        let hint = response
+            .content_length()
+            .map_or(16 * 1024, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let mut body = Vec::with_capacity(hint.min(self.max_body).min(4 << 20));
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = match response.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(read_error(path, &e)),
+            };
+            if n == 0 {
+                return Ok(body);
+            }
+            if body.len() + n > self.max_body {
+                return Err(Error::TooLarge {
+                    path: path.to_string(),
+                    cap_mb: (self.max_body >> 20) as u64,
+                });
+            }
+            body.extend_from_slice(&chunk[..n]);
+            if started.elapsed() > self.timeout {
+                return Err(Error::Transport {
+                    path: path.to_string(),
+                    detail: "the answer did not arrive within request_timeout_seconds".into(),
+                });
+            }
+        }
+    }
+}
+
+/// A reqwest client with the config's TLS settings, timeouts and user agent.
+fn client_builder(config: &Config) -> Result<ClientBuilder> {
+    let mut builder = Reqwest::builder()
+        .timeout(Duration::from_secs(config.request_timeout_seconds))
+        .connect_timeout(Duration::from_secs(config.request_timeout_seconds.min(30)))
+        .user_agent(concat!("source-keycloak/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = &config.ca_certificate {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
+            Error::Config("config field `ca_certificate` is not a PEM certificate".into())
+        })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if config.tls_insecure_skip_verify {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    Ok(builder)
+}
+
+/// Where a redirect points, as `scheme://host:port/path`: without user info, query or
+/// fragment (they may carry anything), and at most 200 characters.
+fn redirect_target(response: &Response) -> String {
+    let Some(location) = header(response, "location") else {
+        return "an address it did not name".into();
+    };
+    let Ok(mut url) = response.url().join(&location) else {
+        return "an address that is not a URL".into();
+    };
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.set_query(None);
+    url.set_fragment(None);
+    let text = url.to_string();
+    if text.chars().count() > 200 {
+        text.chars().take(200).chain("…".chars()).collect()
+    } else {
+        text
+    }
+}
+
+/// A failed read of a body, with the path only (reqwest's own text names the URL).
+fn read_error(path: &str, e: &std::io::Error) -> Error {
+    if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+        return transport_error(path, inner);
+    }
+    let detail = if e.kind() == std::io::ErrorKind::TimedOut {
+        "the request timed out (see request_timeout_seconds)"
+    } else {
+        "the connection broke while reading the answer"
+    };
+    Error::Transport {
+        path: path.to_string(),
+        detail: detail.into(),
     }
 }
 
@@ -205,32 +365,25 @@ fn header(response: &Response, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The body of a 2xx answer, or the typed error of any other.
-fn read_body(response: Response, path: &str) -> Result<Vec<u8>> {
-    let status = response.status();
-    let retry_after = header(&response, "retry-after");
-    let bytes = response.bytes().map_err(|e| transport_error(path, &e))?;
-    if !status.is_success() {
-        return Err(Error::Http {
-            status: status.as_u16(),
-            path: path.to_string(),
-            detail: keycloak_detail(&String::from_utf8_lossy(&bytes)),
-            retry_after: retry_after.as_deref().and_then(retry::parse_retry_after),
-        });
-    }
-    Ok(Vec::from(bytes))
-}
-
 /// A body as JSON. Parsed in place, without a copy. UTF-8 is checked once for the whole
 /// body (fast), so the parser does not check each raw value it keeps again (the profile
 /// of the benchmark showed both costs). A body that is not UTF-8 is read through its
 /// lossy decoding.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8], path: &str) -> Result<T> {
+    parse_with(bytes, path, |text| serde_json::from_str(text))
+}
+
+/// `parse_json` with a parser of one's own (a page with a row limit).
+pub(crate) fn parse_with<T>(
+    bytes: &[u8],
+    path: &str,
+    parse: impl FnOnce(&str) -> serde_json::Result<T>,
+) -> Result<T> {
     let body = match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),
     };
-    serde_json::from_str(&body).map_err(|e| Error::BadResponse {
+    parse(&body).map_err(|e| Error::BadResponse {
         path: path.to_string(),
         detail: describe_bad_body(&body, &e),
     })
@@ -243,13 +396,22 @@ fn describe_bad_body(body: &str, e: &serde_json::Error) -> String {
         "got an HTML page".to_string()
     } else if e.is_eof() {
         format!("the body ends early, after {} bytes", body.len())
+    } else if e.is_data() && e.to_string().contains("asked for (max)") {
+        // Our own limit of rows per page. (Other data errors quote the server's values,
+        // which are not echoed.)
+        e.to_string()
+    } else if e.is_data() {
+        format!("unexpected JSON at line {} column {}", e.line(), e.column())
     } else {
         format!("invalid JSON at line {} column {}", e.line(), e.column())
     }
 }
 
 /// Keycloak's own explanation from an error body: `errorMessage`, `error_description`
-/// or `error`; anything else is summarised, not echoed.
+/// or `error`; anything else is summarised, not echoed. It is the server's text, so it
+/// is data: at most 300 characters of each, control characters (terminal escapes, line
+/// breaks that would forge log lines) made spaces, and redacted by the writers like
+/// everything else (it may echo what we sent).
 pub(crate) fn keycloak_detail(body: &str) -> String {
     let Ok(value) = serde_json::from_str::<Value>(body) else {
         return if body.trim().is_empty() {
@@ -262,7 +424,11 @@ pub(crate) fn keycloak_detail(body: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
     for key in ["error", "error_description", "errorMessage"] {
         if let Some(text) = field(key) {
-            let text: String = text.chars().take(300).collect();
+            let text: String = text
+                .chars()
+                .take(300)
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
             if !parts.contains(&text) {
                 parts.push(text);
             }

@@ -21,7 +21,9 @@ use std::marker::PhantomData;
 use std::sync::mpsc;
 use std::thread::Scope;
 
-use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::{Deserialize, de};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -39,6 +41,9 @@ pub fn overlap_for(page_size: usize) -> usize {
         (page_size / 5).clamp(1, 50)
     }
 }
+
+/// The largest offset Keycloak can be asked for (`first` is a Java `int`).
+pub(crate) const MAX_OFFSET: usize = i32::MAX as usize;
 
 /// Full pages in a row that brought nothing new before the pager gives up.
 const MAX_STALLS: usize = 3;
@@ -87,12 +92,20 @@ fn digest(kind: &[u8], bytes: &[u8]) -> [u8; 16] {
 
 /// A list endpoint's answer: its rows, or `None` for JSON that is not an array (a
 /// wrong answer, not a transient one: not retried). Invalid JSON is a parse error
-/// (retried, like any cut or garbled body).
+/// (retried, like any cut or garbled body), and so is a page with more rows than asked
+/// for: parsing stops there, so a server cannot make a small body into a huge page.
 pub(crate) struct Page<R>(pub Option<Vec<R>>);
 
-impl<'de, R: Deserialize<'de>> Deserialize<'de> for Page<R> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct PageVisitor<R>(PhantomData<R>);
+/// Parses a page of at most `limit` rows.
+pub(crate) struct PageSeed<R> {
+    pub limit: usize,
+    pub rows: PhantomData<R>,
+}
+
+impl<'de, R: Deserialize<'de>> DeserializeSeed<'de> for PageSeed<R> {
+    type Value = Page<R>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Page<R>, D::Error> {
+        struct PageVisitor<R>(usize, PhantomData<R>);
         impl<'de, R: Deserialize<'de>> Visitor<'de> for PageVisitor<R> {
             type Value = Page<R>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -104,6 +117,12 @@ impl<'de, R: Deserialize<'de>> Deserialize<'de> for Page<R> {
             ) -> std::result::Result<Page<R>, A::Error> {
                 let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1000));
                 while let Some(row) = seq.next_element()? {
+                    if rows.len() == self.0 {
+                        return Err(de::Error::custom(format_args!(
+                            "the page holds more rows than the {} asked for (max)",
+                            self.0
+                        )));
+                    }
                     rows.push(row);
                 }
                 Ok(Page(Some(rows)))
@@ -134,8 +153,22 @@ impl<'de, R: Deserialize<'de>> Deserialize<'de> for Page<R> {
                 Ok(Page(None))
             }
         }
-        d.deserialize_any(PageVisitor(PhantomData))
+        d.deserialize_any(PageVisitor(self.limit, PhantomData))
     }
+}
+
+/// Parses a list answer of at most `limit` rows (see `super::parse_json`).
+pub(crate) fn parse_page<R: Row>(body: &[u8], path: &str, limit: usize) -> Result<Page<R>> {
+    super::parse_with(body, path, |text| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let page = PageSeed {
+            limit,
+            rows: PhantomData,
+        }
+        .deserialize(&mut de)?;
+        de.end()?;
+        Ok(page)
+    })
 }
 
 pub struct Pager<'a, R: Row = Value> {
@@ -262,6 +295,13 @@ impl<'a, R: Row> Pager<'a, R> {
     }
 
     fn fetch(&mut self, first: usize) -> Result<Vec<R>> {
+        // Keycloak's `first` is a Java int: a list that pages beyond it is not Keycloak's.
+        if first > MAX_OFFSET {
+            return Err(Error::PagingLoop {
+                path: self.path(),
+                first,
+            });
+        }
         // The answer asked for ahead, if it is this page's.
         let mut body = None;
         if let Some(ahead) = &mut self.ahead
@@ -289,14 +329,19 @@ impl<'a, R: Row> Pager<'a, R> {
     /// Parses an answer fetched ahead; one that failed or does not parse is requested
     /// again (with the usual retries), as is a page nobody asked for ahead.
     fn page(&self, first: usize, body: Option<Result<Vec<u8>>>) -> Result<Page<R>> {
+        let limit = self.page_size;
         if let Some(Ok(body)) = body
-            && let Ok(page) = super::parse_json(&body, &self.path())
+            && let Ok(page) = parse_page(&body, &self.path(), limit)
         {
             return Ok(page);
         }
         let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
-        self.client
-            .get_admin_as(self.realm, &segments, &self.query_at(first))
+        self.client.get_admin_parsed(
+            self.realm,
+            &segments,
+            &self.query_at(first),
+            |body, path| parse_page(&body, path, limit),
+        )
     }
 
     /// A page's rows, unless it is not a list or repeats the page before.
@@ -470,7 +515,7 @@ mod tests {
 
     #[test]
     fn pages_that_are_not_arrays_are_told_apart_from_invalid_json() {
-        let page: Page<RawObject> = serde_json::from_str(r#"[{"a":1}, {}]"#).unwrap();
+        let page: Page<RawObject> = parse_page(br#"[{"a":1}, {}]"#, "/p", 10).unwrap();
         assert_eq!(page.0.map(|rows| rows.len()), Some(2));
         for other in [
             r#"{"error":"x","n":[1]}"#,
@@ -481,9 +526,24 @@ mod tests {
             "null",
             "true",
         ] {
-            let page: Page<Value> = serde_json::from_str(other).unwrap();
+            let page: Page<Value> = parse_page(other.as_bytes(), "/p", 10).unwrap();
             assert!(page.0.is_none(), "{other}");
         }
-        assert!(serde_json::from_str::<Page<Value>>("[1,").is_err());
+        assert!(parse_page::<Value>(b"[1,", "/p", 10).is_err());
+    }
+
+    #[test]
+    fn a_page_with_more_rows_than_asked_for_stops_parsing_there() {
+        let body = format!("[{}{{}}]", "{},".repeat(100));
+        let Err(Error::BadResponse { detail, .. }) =
+            parse_page::<RawObject>(body.as_bytes(), "/p", 100)
+        else {
+            panic!("101 rows accepted for max=100");
+        };
+        assert!(
+            detail.contains("more rows than the 100 asked for"),
+            "{detail}"
+        );
+        assert!(parse_page::<RawObject>(body.as_bytes(), "/p", 101).is_ok());
     }
 }

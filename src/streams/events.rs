@@ -30,12 +30,20 @@ use super::{Ctx, Emit, End, Sink, with_realm};
 use crate::error::{Error, Result};
 use crate::output::now_millis;
 use crate::record::Record;
-use crate::secrets;
 use crate::time;
 
 /// How far behind "now" an incremental read stops: events are written with the time
 /// they happened, and may be committed a little later.
 pub const LAG_MS: i64 = 2_000;
+
+/// No Keycloak event predates Keycloak (1.0 came out in 2014): the day walk of the older
+/// event API starts here at the earliest, so an event dated in the distant past (a
+/// broken or hostile server) cannot make it walk millions of days.
+pub const FIRST_EVENT_MS: i64 = 1_388_534_400_000; // 2014-01-01T00:00:00Z
+
+/// The largest `max` one event request may grow to (a millisecond or a day with more
+/// events than that cannot be read exactly, and a page that large is not a real answer).
+const MAX_EVENTS_PER_REQUEST: usize = 1 << 20;
 
 /// Event options from the config.
 #[derive(Debug, Clone, Default)]
@@ -244,10 +252,7 @@ fn read_ordered(
             ("first", "0".to_string()),
             ("max", max.to_string()),
         ];
-        let page = match ctx.client.get_admin(ctx.realm, &[kind.path()], &query)? {
-            Value::Array(page) => page,
-            _ => return Err(not_a_list(ctx, kind)),
-        };
+        let page = event_page(ctx, kind, &query, max)?;
         let mut progressed = false;
         for event in &page {
             let event = shape(ctx, kind, event.clone());
@@ -269,9 +274,35 @@ fn read_ordered(
         max = if progressed {
             page_size
         } else {
-            max.saturating_mul(2)
+            grown(ctx, kind, max)?
         };
     }
+}
+
+/// One request's events: a list of at most `max` (more is not an answer to the request).
+fn event_page(ctx: &Ctx, kind: Kind, query: &[(&str, String)], max: usize) -> Result<Vec<Value>> {
+    match ctx.client.get_admin(ctx.realm, &[kind.path()], query)? {
+        Value::Array(page) if page.len() <= max => Ok(page),
+        Value::Array(_) => Err(Error::BadResponse {
+            path: format!("/admin/realms/{}/{}", ctx.realm, kind.path()),
+            detail: format!("the answer holds more events than the {max} asked for (max)"),
+        }),
+        _ => Err(not_a_list(ctx, kind)),
+    }
+}
+
+/// `max` doubled, within `MAX_EVENTS_PER_REQUEST`.
+fn grown(ctx: &Ctx, kind: Kind, max: usize) -> Result<usize> {
+    if max >= MAX_EVENTS_PER_REQUEST {
+        return Err(Error::BadResponse {
+            path: format!("/admin/realms/{}/{}", ctx.realm, kind.path()),
+            detail: format!(
+                "more than {MAX_EVENTS_PER_REQUEST} events share one time window, or the \
+                 server keeps answering full pages of events already read; stopping"
+            ),
+        });
+    }
+    Ok(max.saturating_mul(2))
 }
 
 fn read_by_day(
@@ -282,10 +313,10 @@ fn read_by_day(
     sink: &mut dyn Sink,
 ) -> Result<End> {
     let first_day = if cursor.time > 0 {
-        time::day_start(cursor.time)
+        time::day_start(cursor.time.max(FIRST_EVENT_MS))
     } else {
         match oldest_event_time(ctx, kind)? {
-            Some(oldest) => time::day_start(oldest),
+            Some(oldest) => time::day_start(oldest.max(FIRST_EVENT_MS)),
             None => {
                 sink.checkpoint(cursor.to_state())?;
                 return Ok(End::Done);
@@ -294,7 +325,7 @@ fn read_by_day(
     };
     let page_size = ctx.client.page_size();
     let mut day = first_day;
-    while day <= upper {
+    while day <= upper.min(i64::MAX - 2 * time::DAY_MS) {
         let events = one_day(ctx, kind, day, upper)?;
         let fresh: Vec<Value> = events
             .into_iter()
@@ -326,14 +357,11 @@ fn one_day(ctx: &Ctx, kind: Kind, day: i64, upper: i64) -> Result<Vec<Value>> {
             ("first", "0".to_string()),
             ("max", max.to_string()),
         ];
-        let page = match ctx.client.get_admin(ctx.realm, &[kind.path()], &query)? {
-            Value::Array(page) => page,
-            _ => return Err(not_a_list(ctx, kind)),
-        };
+        let page = event_page(ctx, kind, &query, max)?;
         if page.len() < max {
             break page;
         }
-        max = max.saturating_mul(2);
+        max = grown(ctx, kind, max)?;
     };
     let mut seen = HashSet::new();
     let mut events = Vec::new();
@@ -373,6 +401,14 @@ fn oldest_event_time(ctx: &Ctx, kind: Kind) -> Result<Option<i64>> {
     while at(high)?.is_some() {
         low = high;
         high = high.saturating_mul(2);
+        // Keycloak cannot be asked past a Java int: a list without end is a server that
+        // ignores `first` (it answered the same page again), not a list of events.
+        if high > crate::http::MAX_OFFSET {
+            return Err(Error::PagingLoop {
+                path: format!("/admin/realms/{}/{}", ctx.realm, kind.path()),
+                first: low,
+            });
+        }
     }
     while high - low > 1 {
         let mid = low + (high - low) / 2;
@@ -451,20 +487,13 @@ pub fn content_id(event: &Value) -> String {
     format!("h:{hex}")
 }
 
+/// Drops `representation` unless the config asks for it; when kept, the stream's
+/// secrets policy cleans it (`Policy::Embedded`).
 fn shape_admin_event(event: &mut Value, keep_representation: bool) {
-    let Some(obj) = event.as_object_mut() else {
-        return;
-    };
-    if !keep_representation {
-        obj.remove("representation");
-        return;
-    }
-    if let Some(Value::String(text)) = obj.get("representation")
-        && let Ok(mut parsed) = serde_json::from_str::<Value>(text)
+    if let Some(obj) = event.as_object_mut()
+        && !keep_representation
     {
-        secrets::strip_deep(&mut parsed);
-        let cleaned = parsed.to_string();
-        obj.insert("representation".into(), Value::String(cleaned));
+        obj.remove("representation");
     }
 }
 
@@ -497,7 +526,10 @@ mod tests {
         assert!(dropped.get("representation").is_none());
         let mut kept = event;
         shape_admin_event(&mut kept, true);
-        assert_eq!(kept["representation"], "{\"clientId\":\"x\"}");
+        let policy = crate::streams::find("admin_events").map(|s| s.secrets);
+        let mut record = crate::record::Record::Tree(kept);
+        crate::secrets::apply(policy.expect("admin_events"), &mut record);
+        assert_eq!(record.to_value()["representation"], "{\"clientId\":\"x\"}");
     }
 
     #[test]

@@ -13,20 +13,32 @@ use serde_json::{Value, json};
 
 use super::fanout::fan_out;
 use super::{Ctx, Emit, End, each, text, with_realm};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const FULL: &[(&str, &str)] = &[("briefRepresentation", "false")];
 
+/// The deepest group tree walked. Keycloak sets no limit, but a tree this deep is a
+/// server that invents children (each child of the last), not an organisation.
+const MAX_DEPTH: usize = 1000;
+
 /// Calls `visit` with every group of the realm, flattened (no `subGroups`, no `access`).
+/// The walk is a loop over a stack, not recursion, and a group id seen twice (a cycle)
+/// is not walked again.
 pub fn walk(ctx: &Ctx, visit: &mut dyn FnMut(Value) -> Result<()>) -> Result<()> {
     let mut seen = HashSet::new();
-    let mut stack: Vec<(Value, Option<String>)> = Vec::new();
+    let mut stack: Vec<(Value, Option<String>, usize)> = Vec::new();
     let query = FULL.iter().map(|(k, v)| (*k, v.to_string())).collect();
     for page in ctx.client.pages(ctx.realm, vec!["groups".into()], query) {
-        stack.extend(page?.into_iter().rev().map(|g| (g, None)));
-        while let Some((group, parent)) = stack.pop() {
+        stack.extend(page?.into_iter().rev().map(|g| (g, None, 0)));
+        while let Some((group, parent, depth)) = stack.pop() {
+            if depth >= MAX_DEPTH {
+                return Err(Error::BadResponse {
+                    path: format!("/admin/realms/{}/groups", ctx.realm),
+                    detail: format!("the group tree is deeper than {MAX_DEPTH} levels"),
+                });
+            }
             let children = visit_one(ctx, group, parent, &mut seen, visit)?;
-            stack.extend(children);
+            stack.extend(children.into_iter().map(|(c, p)| (c, p, depth + 1)));
         }
     }
     Ok(())

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::http::{Client, Row};
 use crate::record::{Record, splice};
-use crate::secrets;
+use crate::secrets::Policy;
 
 pub use events::EventOptions;
 
@@ -36,6 +36,8 @@ pub struct Stream {
     pub primary_key: &'static [&'static str],
     /// realm-management client roles the service account needs for this stream.
     pub roles: &'static [&'static str],
+    /// How its records are made safe (`crate::secrets`); applied to every record.
+    pub secrets: Policy,
     pub reader: Reader,
     /// A cheap count endpoint under the realm, for TRACE ESTIMATE progress messages.
     pub count: Option<&'static [&'static str]>,
@@ -132,6 +134,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("realms"),
         primary_key: &["id"],
         roles: REALM,
+        secrets: Policy::Rule,
         reader: Reader::Custom(realm::read),
         count: None,
         incremental: None,
@@ -141,6 +144,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("users"),
         primary_key: &["id"],
         roles: USERS,
+        secrets: Policy::Rule,
         reader: Reader::Paged {
             path: &["users"],
             query: &[("briefRepresentation", "false")],
@@ -157,6 +161,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("groups"),
         primary_key: &["id"],
         roles: USERS,
+        secrets: Policy::Rule,
         reader: Reader::Custom(groups::read_groups),
         count: Some(&["groups", "count"]),
         incremental: None,
@@ -166,6 +171,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("group_members"),
         primary_key: &["group_id", "user_id"],
         roles: USERS,
+        secrets: Policy::Rule,
         reader: Reader::Custom(groups::read_members),
         count: None,
         incremental: None,
@@ -175,6 +181,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("realm_roles"),
         primary_key: &["id"],
         roles: REALM,
+        secrets: Policy::Rule,
         reader: Reader::Paged {
             path: &["roles"],
             query: &[("briefRepresentation", "false")],
@@ -188,6 +195,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("clients"),
         primary_key: &["id"],
         roles: CLIENTS,
+        secrets: Policy::Rule,
         reader: Reader::Custom(clients::read_clients),
         count: None,
         incremental: None,
@@ -197,6 +205,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("client_roles"),
         primary_key: &["id"],
         roles: CLIENTS,
+        secrets: Policy::Rule,
         reader: Reader::Custom(roles::read_client_roles),
         count: None,
         incremental: None,
@@ -206,6 +215,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("role_composites"),
         primary_key: &["role_id", "child_role_id"],
         roles: &["view-realm", "view-clients"],
+        secrets: Policy::Rule,
         reader: Reader::Custom(roles::read_composites),
         count: None,
         incremental: None,
@@ -215,6 +225,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("user_role_mappings"),
         primary_key: &["user_id", "role_id"],
         roles: &["view-users", "view-realm", "view-clients"],
+        secrets: Policy::Rule,
         reader: Reader::Custom(roles::read_user_mappings),
         count: None,
         incremental: None,
@@ -224,6 +235,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("user_effective_roles"),
         primary_key: &["user_id", "role_id", "grant"],
         roles: &["view-users", "view-realm", "view-clients"],
+        secrets: Policy::Rule,
         reader: Reader::Custom(effective::read),
         count: None,
         incremental: None,
@@ -234,6 +246,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["group_id", "role_id"],
         // Keycloak 26 leaves clientMappings out without view-clients.
         roles: &["view-users", "view-clients"],
+        secrets: Policy::Rule,
         reader: Reader::Custom(groups::read_role_mappings),
         count: None,
         incremental: None,
@@ -243,6 +256,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("client_scopes"),
         primary_key: &["id"],
         roles: CLIENTS,
+        secrets: Policy::Rule,
         reader: Reader::List {
             path: &["client-scopes"],
             shape: |_| {},
@@ -255,10 +269,11 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("identity_providers"),
         primary_key: &["internalId"],
         roles: &["view-identity-providers"],
+        secrets: Policy::Rule,
         reader: Reader::Paged {
             path: &["identity-provider", "instances"],
             query: &[("briefRepresentation", "false")],
-            shape: Shape::Tree(secrets::strip_identity_provider),
+            shape: Shape::Drop(&[]),
         },
         count: None,
         incremental: None,
@@ -268,6 +283,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("user_federated_identities"),
         primary_key: &["user_id", "identity_provider"],
         roles: &["view-users", "view-identity-providers"],
+        secrets: Policy::Rule,
         reader: Reader::Custom(idp::read_links),
         count: None,
         incremental: None,
@@ -277,6 +293,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("user_sessions"),
         primary_key: &["id", "offline"],
         roles: CLIENTS,
+        secrets: Policy::Rule,
         reader: Reader::Custom(clients::read_sessions),
         count: None,
         incremental: None,
@@ -286,6 +303,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("client_session_stats"),
         primary_key: &["id"],
         roles: REALM,
+        secrets: Policy::Rule,
         reader: Reader::Custom(clients::read_session_stats),
         count: None,
         incremental: None,
@@ -295,6 +313,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("organizations"),
         primary_key: &["id"],
         roles: &["view-organizations"],
+        secrets: Policy::Rule,
         reader: Reader::Custom(orgs::read_organizations),
         count: None,
         incremental: None,
@@ -304,6 +323,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("organization_members"),
         primary_key: &["organization_id", "user_id"],
         roles: &["view-organizations", "view-users"],
+        secrets: Policy::Rule,
         reader: Reader::Custom(orgs::read_members),
         count: None,
         incremental: None,
@@ -313,6 +333,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("events"),
         primary_key: &["id"],
         roles: EVENTS,
+        secrets: Policy::Rule,
         reader: Reader::Custom(events::read_events),
         count: None,
         incremental: Some(Incremental {
@@ -325,6 +346,8 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("admin_events"),
         primary_key: &["id"],
         roles: EVENTS,
+        // The changed object, as JSON text: cleaned like a record, or dropped.
+        secrets: Policy::Embedded(&["representation"]),
         reader: Reader::Custom(events::read_admin_events),
         count: None,
         incremental: Some(Incremental {
@@ -354,7 +377,6 @@ pub(crate) fn drop_access(item: &mut Value) {
 
 pub(crate) fn shape_client(item: &mut Value) {
     drop_access(item);
-    secrets::strip_client(item);
 }
 
 /// Adds the realm name to a record.

@@ -191,7 +191,7 @@ fn distrust(ctx: &Ctx, prior: &Value) -> Result<Option<String>> {
         let retention = config[key].as_i64().filter(|s| *s > 0);
         let cursor = prior[feed]["time"].as_i64().unwrap_or(0);
         if let Some(seconds) = retention
-            && cursor < now - seconds * 1000
+            && cursor < now.saturating_sub(seconds.saturating_mul(1000))
         {
             return Ok(Some(format!(
                 "the last sync is older than the {feed} event retention"

@@ -158,15 +158,26 @@ fn the_token_is_not_sent_to_another_host_on_a_redirect() {
         },
     ));
     let run = read(&fake, &["realm_roles"], json!({"max_retries": 0}));
+    // A redirect out of the configured origin is not followed at all: the other host
+    // gets no request (so neither a token nor a chance to answer with records).
     let reached = other.requests();
-    assert!(!reached.is_empty(), "the redirect was followed");
-    assert!(
-        reached.iter().all(|r| !r.authorization_header),
-        "a token reached the other host: {reached:?}"
-    );
-    // The other host refused the request without a token; the stream fails clearly.
+    assert!(reached.is_empty(), "the redirect was followed: {reached:?}");
     assert_eq!(run.code, Some(1));
     assert_eq!(run.statuses("realm_roles"), ["STARTED", "INCOMPLETE"]);
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    assert_eq!(errors[0].failure_type, "config_error");
+    let target = format!("http://localhost:{}/admin/realms/acme/roles", other.port());
+    assert!(
+        errors[0].message.contains("redirect") && errors[0].message.contains(&target),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        !errors[0].message.contains("first=0"),
+        "{}",
+        errors[0].message
+    );
 }
 
 /// Faults for the secret sweep; each fires a few times on every admin call or on the
