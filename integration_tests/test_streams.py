@@ -17,13 +17,23 @@ SECRET_KEY_RE = re.compile(r"secret|privatekey|private\.key|credential", re.I)
 MASK = "**********"
 
 
+def can_hold_a_secret(value) -> bool:
+    """The secrets policy's test: booleans, numbers, null, "", "true", "false", [] and {}
+    cannot hold a secret (Keycloak 26's `verifiableCredentialsEnabled: false` is a
+    setting)."""
+    if isinstance(value, str):
+        return value not in ("", "true", "false")
+    return isinstance(value, (list, dict)) and len(value) > 0
+
+
 def secret_paths(value, path="") -> list[str]:
-    """Paths of keys that look secret, and of Keycloak's mask, at any depth."""
+    """Paths of secret-looking keys whose value could hold a secret, and of Keycloak's
+    mask, at any depth."""
     found = []
     if isinstance(value, dict):
         for k, v in value.items():
             p = f"{path}.{k}"
-            if SECRET_KEY_RE.search(k) or (k == "password"):
+            if (SECRET_KEY_RE.search(k) or k == "password") and can_hold_a_secret(v):
                 found.append(p)
             found += secret_paths(v, p)
     elif isinstance(value, list):
