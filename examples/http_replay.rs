@@ -31,7 +31,7 @@ fn main() -> std::process::ExitCode {
 
 fn replay(config: &str, requests: &str) -> Result<(usize, usize), String> {
     let config = Config::load(config).map_err(|e| e.to_string())?;
-    let client = Client::new(&config).map_err(|e| e.to_string())?;
+    let client = Client::new(&config.client_settings()).map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(requests).map_err(|e| e.to_string())?;
     let (mut count, mut bytes) = (0, 0);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

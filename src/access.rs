@@ -8,23 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::Client;
-use crate::streams::Stream;
-
-/// Each role and the endpoint that shows whether the account holds it.
-pub const ROLE_PROBES: &[(&str, &[&str])] = &[
-    ("view-users", &["users"]),
-    ("view-realm", &["roles"]),
-    ("view-clients", &["clients"]),
-    ("view-events", &["events"]),
-    (
-        "view-identity-providers",
-        &["identity-provider", "instances"],
-    ),
-    ("view-organizations", &["organizations"]),
-];
+use crate::roles::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
@@ -36,25 +22,25 @@ pub enum Probe {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Availability {
     Available,
-    MissingRoles(Vec<&'static str>),
+    MissingRoles(Vec<Role>),
     NotServed(String),
 }
 
 #[derive(Debug)]
 pub struct Access {
     pub realm: String,
-    roles: BTreeMap<&'static str, Probe>,
+    roles: BTreeMap<Role, Probe>,
 }
 
 impl Access {
     pub fn probe(client: &Client, realm: &str) -> Result<Access> {
         let mut roles = BTreeMap::new();
-        for (role, path) in ROLE_PROBES {
-            let probe = match client.get_admin(realm, path, &[("max", "1".to_string())]) {
+        for role in Role::ALL {
+            let probe = match client.get_admin(realm, role.probe(), &[("max", "1".to_string())]) {
                 // Keycloak 22-24 answer 200 [] to /clients without view-clients; a realm
                 // always has built-in clients, so an empty list means the role is missing.
                 Ok(serde_json::Value::Array(list))
-                    if list.is_empty() && *role == "view-clients" =>
+                    if list.is_empty() && role == Role::ViewClients =>
                 {
                     Probe::Missing
                 }
@@ -64,7 +50,7 @@ impl Access {
                     status: 404,
                     detail,
                     ..
-                }) if *role == "view-organizations" => {
+                }) if role == Role::ViewOrganizations => {
                     Probe::NotServed(if detail.contains("not enabled") {
                         format!("organizations are not enabled in realm '{realm}'")
                     } else {
@@ -79,7 +65,7 @@ impl Access {
                 }
                 Err(e) => return Err(e),
             };
-            roles.insert(*role, probe);
+            roles.insert(role, probe);
         }
         Ok(Access {
             realm: realm.to_string(),
@@ -87,9 +73,10 @@ impl Access {
         })
     }
 
-    pub fn availability(&self, stream: &Stream) -> Availability {
+    /// Whether a stream that needs `needs` can be read in this realm.
+    pub fn availability(&self, needs: &[Role]) -> Availability {
         let mut missing = Vec::new();
-        for role in stream.roles {
+        for role in needs {
             match self.roles.get(role) {
                 Some(Probe::NotServed(why)) => return Availability::NotServed(why.clone()),
                 Some(Probe::Granted) => {}
@@ -109,11 +96,15 @@ impl Access {
     }
 }
 
-/// The realms to read: `realms` from the config (`*` = every realm the client can see,
-/// from `GET /admin/realms`), or just `realm`.
-pub fn resolve_realms(client: &Client, config: &Config) -> Result<Vec<String>> {
-    let Some(wanted) = &config.realms else {
-        return Ok(vec![config.realm.clone()]);
+/// The realms to read: `wanted` from the config's `realms` (`*` = every realm the client
+/// can see, from `GET /admin/realms`), or just `realm`.
+pub fn resolve_realms(
+    client: &Client,
+    realm: &str,
+    wanted: Option<&[String]>,
+) -> Result<Vec<String>> {
+    let Some(wanted) = wanted else {
+        return Ok(vec![realm.to_string()]);
     };
     let mut realms: Vec<String> = Vec::new();
     for name in wanted {

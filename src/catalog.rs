@@ -105,7 +105,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn any_json_is_a_catalog_or_a_config_error(value in crate::config::arb::json()) {
+        fn any_json_is_a_catalog_or_a_config_error(value in crate::arb::json()) {
             if let Err(e) = parse(&value) {
                 proptest::prop_assert!(matches!(e, Error::Config(_)), "{e:?}");
             }
@@ -113,7 +113,7 @@ mod tests {
 
         #[test]
         fn any_entry_in_a_streams_list(entries in proptest::collection::vec(
-            crate::config::arb::json(), 0..5)) {
+            crate::arb::json(), 0..5)) {
             let mut list = entries;
             list.push(json!({"stream": {"name": "users"}, "sync_mode": "incremental"}));
             let _ = parse(&json!({"streams": list}));

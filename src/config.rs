@@ -2,11 +2,10 @@
 //! field path, values masked so a secret in a wrong field is never echoed) → typed `Config`.
 //! Explicit nulls count as absent, unknown keys are ignored, as real hosts send both.
 
-use std::fmt;
-
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+pub use crate::redact::Secret;
 
 /// The connector's spec, embedded so the binary is self-contained.
 pub const SPEC_JSON: &str = include_str!("../spec.json");
@@ -14,31 +13,6 @@ pub const SPEC_JSON: &str = include_str!("../spec.json");
 pub fn spec() -> Value {
     // The file is part of the build and tested; a parse failure is a build defect.
     serde_json::from_str(SPEC_JSON).unwrap_or_else(|_| Value::Object(Map::new()))
-}
-
-/// A string that never prints itself.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(**********)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("**********")
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -68,9 +42,14 @@ pub struct Config {
 
 impl Config {
     /// Reads and validates a config file.
+    /// Reads and validates a config file, and registers its secret with the redaction
+    /// point (`crate::redact`): from here on it never leaves the process.
     pub fn load(path: &str) -> Result<Config> {
         let raw = read_json_file(path, "config")?;
-        Config::from_value(raw)
+        let config = Config::from_value(raw)?;
+        crate::redact::register(config.client_secret.expose());
+        crate::redact::register_basic(&config.client_id, config.client_secret.expose());
+        Ok(config)
     }
 
     pub fn from_value(raw: Value) -> Result<Config> {
@@ -150,6 +129,28 @@ impl Config {
 }
 
 impl Config {
+    /// The HTTP layer's settings. `SOURCE_KEYCLOAK_RETRY_BASE_MS` (default 1000) sets the
+    /// first backoff delay: the process-level tests make retries fast with it.
+    pub fn client_settings(&self) -> crate::http::Settings {
+        let base_ms = std::env::var("SOURCE_KEYCLOAK_RETRY_BASE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        crate::http::Settings {
+            server_url: self.server_url.clone(),
+            realm: self.realm.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            page_size: self.page_size,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout_seconds),
+            max_retries: self.max_retries,
+            retry_base_delay: std::time::Duration::from_millis(base_ms),
+            max_response_mb: self.max_response_mb,
+            ca_certificate: self.ca_certificate.clone(),
+            tls_insecure_skip_verify: self.tls_insecure_skip_verify,
+        }
+    }
+
     /// Things about the config a person should hear about in every command.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
@@ -170,17 +171,6 @@ impl Config {
             );
         }
         warnings
-    }
-
-    /// Registers the secret with the host and logs the config's warnings: the first
-    /// thing every command does after loading the config.
-    pub fn announce(&self, out: &mut impl crate::host::Host) -> Result<()> {
-        crate::redact::register(self.client_secret.expose());
-        crate::redact::register_basic(&self.client_id, self.client_secret.expose());
-        for warning in self.warnings() {
-            out.log(crate::protocol::Level::Warn, &warning)?;
-        }
-        Ok(())
     }
 }
 
@@ -247,86 +237,6 @@ pub fn read_json_file(path: &str, what: &str) -> Result<Value> {
             e.column()
         ))
     })
-}
-
-/// Arbitrary JSON for the property tests of every input parser: any shape, with keys
-/// drawn mostly from the names the parsers look for, so deep paths get exercised.
-#[cfg(test)]
-pub(crate) mod arb {
-    use proptest::prelude::*;
-    use serde_json::{Map, Value};
-
-    const KEYS: &[&str] = &[
-        "server_url",
-        "realm",
-        "client_id",
-        "client_secret",
-        "realms",
-        "start_date",
-        "page_size",
-        "request_timeout_seconds",
-        "max_retries",
-        "max_concurrency",
-        "max_response_mb",
-        "ca_certificate",
-        "tls_insecure_skip_verify",
-        "include_admin_event_representation",
-        "streams",
-        "stream",
-        "name",
-        "sync_mode",
-        "type",
-        "state",
-        "data",
-        "global",
-        "stream_states",
-        "stream_descriptor",
-        "stream_state",
-        "shared_state",
-        "access_token",
-        "expires_in",
-        "error",
-        "error_description",
-        "errorMessage",
-        "users",
-        "events",
-        "time",
-        "ids",
-    ];
-
-    fn leaf() -> impl Strategy<Value = Value> {
-        prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<f64>().prop_map(Value::from),
-            ".{0,12}".prop_map(Value::String),
-            prop::sample::select(KEYS).prop_map(|k| Value::String(k.to_string())),
-            Just(Value::String("https://sso.example.com".into())),
-            Just(Value::String("-----BEGIN CERTIFICATE-----\nAAAA\n".into())),
-            Just(Value::String("2024-02-30T25:61:00Z".into())),
-            Just(Value::String("incremental".into())),
-            Just(Value::String("STREAM".into())),
-        ]
-    }
-
-    fn key() -> impl Strategy<Value = String> {
-        prop_oneof![
-            4 => prop::sample::select(KEYS).prop_map(str::to_string),
-            1 => ".{0,8}",
-        ]
-    }
-
-    pub(crate) fn json() -> impl Strategy<Value = Value> {
-        leaf().prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::vec((key(), inner), 0..8)
-                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>())),
-            ]
-        })
-    }
 }
 
 #[cfg(test)]
@@ -410,7 +320,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn any_json_is_a_config_or_a_config_error(value in arb::json()) {
+        fn any_json_is_a_config_or_a_config_error(value in crate::arb::json()) {
             match Config::from_value(value) {
                 Ok(_) => {}
                 Err(Error::Config(message)) => proptest::prop_assert!(!message.is_empty()),
@@ -421,7 +331,7 @@ mod tests {
         #[test]
         fn any_value_in_any_field_of_a_valid_config(
             field in proptest::sample::select(arb_fields()),
-            value in arb::json(),
+            value in crate::arb::json(),
         ) {
             let mut config = base();
             config[field] = value;

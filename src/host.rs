@@ -7,14 +7,23 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::protocol::{Level, Status};
 use crate::record::Record;
-use crate::streams::Stream;
+
+/// What a host needs to know of a stream when it begins.
+pub struct StreamMeta<'a> {
+    pub name: &'a str,
+    /// The JSON schema's text.
+    pub schema: &'a str,
+    pub primary_key: &'a [&'a str],
+    /// The cursor field of an incremental stream.
+    pub cursor_field: Option<&'a str>,
+}
 
 pub trait Host {
     fn log(&mut self, level: Level, message: &str) -> Result<()>;
     /// A failure, of one stream when `stream` is set.
     fn error(&mut self, error: &Error, stream: Option<&str>) -> Result<()>;
     /// A stream begins (`incremental`: it resumes from state).
-    fn started(&mut self, stream: &'static Stream, incremental: bool) -> Result<()>;
+    fn started(&mut self, stream: &StreamMeta, incremental: bool) -> Result<()>;
     /// The stream's first record is about to be written.
     fn running(&mut self, stream: &str) -> Result<()>;
     fn record(&mut self, stream: &str, data: &Record) -> Result<()>;
@@ -33,7 +42,7 @@ impl<W: std::io::Write> Host for crate::output::Output<W> {
     fn error(&mut self, error: &Error, stream: Option<&str>) -> Result<()> {
         crate::output::Output::error(self, error, stream)
     }
-    fn started(&mut self, stream: &'static Stream, _incremental: bool) -> Result<()> {
+    fn started(&mut self, stream: &StreamMeta, _incremental: bool) -> Result<()> {
         self.stream_status(stream.name, Status::Started)
     }
     fn running(&mut self, stream: &str) -> Result<()> {

@@ -7,6 +7,8 @@
 //! lines, then STATE after the stream.
 
 pub mod access;
+#[cfg(test)]
+mod arb;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
@@ -18,6 +20,7 @@ pub mod output;
 pub mod protocol;
 pub mod record;
 pub mod redact;
+pub mod roles;
 pub mod secrets;
 pub mod singer;
 pub mod state;

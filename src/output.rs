@@ -6,24 +6,17 @@
 //! that holds one (a server that echoes our token into its data) is written redacted.
 
 use std::io::{BufWriter, ErrorKind, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
 use crate::error::{Error, FailureType, Result};
 use crate::protocol::*;
+use crate::time::now_millis;
 
 pub struct Output<W: Write> {
     out: BufWriter<W>,
     /// The line being written, checked for secrets before it goes to `out`.
     line: Vec<u8>,
-}
-
-pub fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 impl<W: Write> Output<W> {

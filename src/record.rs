@@ -268,7 +268,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn splicing_equals_editing_the_tree(value in crate::config::arb::json()) {
+        fn splicing_equals_editing_the_tree(value in crate::arb::json()) {
             prop_assume!(value.is_object());
             let row = raw(&value.to_string());
             let drop = ["access", "id"];

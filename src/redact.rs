@@ -13,11 +13,37 @@
 //! that write.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::{PoisonError, RwLock};
 
 use aho_corasick::AhoCorasick;
 use base64::Engine;
 use serde_json::Value;
+
+/// A string that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(**********)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(MASK)
+    }
+}
 
 /// What a redacted secret becomes.
 pub const MASK: &str = "**********";

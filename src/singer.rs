@@ -16,13 +16,13 @@ use serde_json::{Map, Value, json};
 use crate::commands::{self, Outcome, Selected};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
-use crate::host::Host;
-use crate::output::now_millis;
+use crate::host::{Host, StreamMeta};
 use crate::protocol::Level;
 use crate::record::Record;
 use crate::state;
 use crate::streams::{self, STREAMS, Stream};
 use crate::time::iso_of;
+use crate::time::now_millis;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -92,7 +92,7 @@ fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome>
         ));
     };
     let config = Config::load(config_path)?;
-    config.announce(out)?;
+    crate::commands::announce(&config, out)?;
     let mut session = commands::Session::open(&config)?;
     let served = session.served()?;
     if args.discover {
@@ -326,10 +326,11 @@ impl<W: Write> Host for SingerOutput<W> {
         Ok(())
     }
 
-    fn started(&mut self, stream: &'static Stream, incremental: bool) -> Result<()> {
-        let bookmarks: Vec<&str> = stream.incremental.iter().map(|i| i.cursor_field).collect();
+    fn started(&mut self, stream: &StreamMeta, incremental: bool) -> Result<()> {
+        let bookmarks: Vec<&str> = stream.cursor_field.into_iter().collect();
+        let schema: Value = serde_json::from_str(stream.schema)?;
         self.message(&json!({"type": "SCHEMA", "stream": stream.name,
-            "schema": stream.schema_json(), "key_properties": stream.primary_key,
+            "schema": schema, "key_properties": stream.primary_key,
             "bookmark_properties": bookmarks}))?;
         if !incremental {
             let version = now_millis();

@@ -155,7 +155,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn any_json_is_a_state_or_warnings(value in crate::config::arb::json()) {
+        fn any_json_is_a_state_or_warnings(value in crate::arb::json()) {
             let state = parse(&value);
             for value in state.streams.values() {
                 proptest::prop_assert!(!value.is_null());
@@ -163,7 +163,7 @@ mod tests {
         }
 
         #[test]
-        fn any_stream_state_inside_a_message(inner in crate::config::arb::json()) {
+        fn any_stream_state_inside_a_message(inner in crate::arb::json()) {
             let _ = parse(&json!([{"type": "STREAM", "stream": {
                 "stream_descriptor": {"name": "events"}, "stream_state": inner.clone()}},
                 {"type": "GLOBAL", "global": {"stream_states": [inner.clone()]}},

@@ -37,6 +37,14 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 }
 
 /// `yyyy-MM-dd` of an epoch-millisecond instant, in UTC.
+/// The clock: milliseconds since the epoch (0 if the clock is before it).
+pub fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 pub fn date_of(ms: i64) -> String {
     let (y, m, d) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     format!("{y:04}-{m:02}-{d:02}")

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::Client;
 use crate::output::Output;
+use crate::roles::Role;
 use crate::streams::STREAMS;
 
 pub fn check(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
@@ -27,16 +28,16 @@ pub fn check(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome>
 
 fn run(config_path: &str, out: &mut Output<impl Write>) -> Result<String> {
     let config = Config::load(config_path)?;
-    config.announce(out)?;
+    super::announce(&config, out)?;
     // A check is interactive: one retry, not a long backoff against a wrong URL.
-    let client = Client::new(&Config {
+    let client = Client::new(&crate::http::Settings {
         max_retries: config.max_retries.min(1),
-        ..config.clone()
+        ..config.client_settings()
     })?;
     client
         .authenticate()
         .map_err(|e| unreachable_hint(e, &config))?;
-    let realms = access::resolve_realms(&client, &config)?;
+    let realms = access::resolve_realms(&client, &config.realm, config.realms.as_deref())?;
     if realms.is_empty() {
         return Err(Error::Config(
             "`realms` selects no realm: the client sees none; list realm names instead".into(),
@@ -52,11 +53,7 @@ fn run(config_path: &str, out: &mut Output<impl Write>) -> Result<String> {
                  realm '{realm}'. Grant it the realm-management roles {}: Clients → {} → \
                  Service accounts roles → Assign role → filter by clients → realm-management",
                 config.client_id,
-                access::ROLE_PROBES
-                    .iter()
-                    .map(|(role, _)| *role)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                crate::roles::names(&Role::ALL),
                 config.client_id
             )),
             Ok(access) => {
@@ -87,14 +84,14 @@ fn describe(access: &Access) -> (usize, String) {
     let mut missing: Vec<String> = Vec::new();
     let mut not_served: Vec<String> = Vec::new();
     for stream in STREAMS {
-        match access.availability(stream) {
+        match access.availability(stream.roles) {
             Availability::Available => readable += 1,
             Availability::MissingRoles(roles) => {
                 let plural = if roles.len() > 1 { "s" } else { "" };
                 missing.push(format!(
                     "{} (needs realm-management role{plural} {})",
                     stream.name,
-                    roles.join(", ")
+                    crate::roles::names(&roles)
                 ))
             }
             Availability::NotServed(why) => not_served.push(format!("{} ({why})", stream.name)),

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::access::{self, Access, Availability};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
+use crate::host::Host;
 use crate::http::Client;
 use crate::output::Output;
 use crate::protocol::{Catalog, CatalogStream, Message, Spec};
@@ -20,6 +21,15 @@ use crate::streams::{STREAMS, Stream};
 pub use check::check;
 pub use read::read;
 pub use read::{ReadArgs, Selected, read_streams};
+
+/// Logs the config's warnings (plain http, no TLS verification): the first thing every
+/// command does after loading the config.
+pub fn announce(config: &Config, out: &mut impl Host) -> Result<()> {
+    for warning in config.warnings() {
+        out.log(crate::protocol::Level::Warn, &warning)?;
+    }
+    Ok(())
+}
 
 /// How a command that did not fail outright ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -45,7 +55,7 @@ pub fn spec(out: &mut Output<impl Write>) -> Result<Outcome> {
 /// serve in at least one configured realm, with their schemas and keys.
 pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
     let config = Config::load(config_path)?;
-    config.announce(out)?;
+    announce(&config, out)?;
     let served = Session::open(&config)?.served()?;
     let schemas: Vec<Value> = served.iter().map(|s| s.schema_json()).collect();
     let streams = served
@@ -83,9 +93,9 @@ pub struct Session {
 
 impl Session {
     pub fn open(config: &Config) -> Result<Session> {
-        let client = Client::new(config)?;
+        let client = Client::new(&config.client_settings())?;
         client.authenticate()?;
-        let realms = access::resolve_realms(&client, config)?;
+        let realms = access::resolve_realms(&client, &config.realm, config.realms.as_deref())?;
         let mut accesses = HashMap::new();
         let mut first_error = None;
         for realm in &realms {
@@ -120,7 +130,7 @@ impl Session {
             .filter(|s| {
                 self.accesses
                     .values()
-                    .any(|a| a.availability(s) == Availability::Available)
+                    .any(|a| a.availability(s.roles) == Availability::Available)
             })
             .collect())
     }

@@ -16,15 +16,16 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 
 use super::{Outcome, Session};
-use crate::access::{self, Access, Availability};
+use crate::access::{Access, Availability};
 use crate::catalog::{self, SyncMode};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
-use crate::host::Host;
+use crate::host::{Host, StreamMeta};
 use crate::http::Client;
 use crate::output::Output;
 use crate::protocol::Level;
 use crate::record::Record;
+use crate::roles::Role;
 use crate::secrets::{self, Policy, Report};
 use crate::state;
 use crate::streams::{self, Ctx, End, EventOptions, Sink, Stream};
@@ -37,7 +38,7 @@ pub struct ReadArgs<'a> {
 
 pub fn read(args: &ReadArgs, out: &mut Output<impl Write>) -> Result<Outcome> {
     let config = Config::load(args.config)?;
-    config.announce(out)?;
+    super::announce(&config, out)?;
     let catalog = catalog::parse(&config::read_json_file(args.catalog, "catalog")?)?;
     let input_state = match args.state {
         Some(path) => state::parse(&config::read_json_file(path, "state")?),
@@ -168,7 +169,13 @@ impl<H: Host> Sink for StreamSink<'_, H> {
 /// what ends the whole read.
 fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
     let name = job.stream.name;
-    out.started(job.stream, job.prior.is_some())?;
+    let meta = StreamMeta {
+        name,
+        schema: job.stream.schema,
+        primary_key: job.stream.primary_key,
+        cursor_field: job.stream.incremental.as_ref().map(|i| i.cursor_field),
+    };
+    out.started(&meta, job.prior.is_some())?;
     let mut sink = StreamSink {
         out,
         name,
@@ -194,7 +201,10 @@ fn read_stream(job: &Job, out: &mut impl Host) -> Result<bool> {
             fetch_ahead: true,
         };
         sink.realm = realm.clone();
-        let availability = job.accesses.get(realm).map(|a| a.availability(job.stream));
+        let availability = job
+            .accesses
+            .get(realm)
+            .map(|a| a.availability(job.stream.roles));
         let result = match (availability, &job.prior, &job.stream.incremental) {
             // Known in advance: fail (or skip) without emitting part of the stream, which
             // Keycloak would sometimes allow (realm-role composites without view-clients).
@@ -297,16 +307,17 @@ fn estimate(job: &Job, out: &mut impl Host) -> Result<()> {
 }
 
 /// The refusal a probe saw, as the error the stream's own request would have had.
-fn missing_roles(realm: &str, missing: &[&str]) -> Error {
-    let probe = access::ROLE_PROBES
+fn missing_roles(realm: &str, missing: &[Role]) -> Error {
+    // The first missing role in the order of the probes (`Role::ALL`).
+    let probe = missing
         .iter()
-        .find(|(role, _)| missing.contains(role))
-        .map(|(_, path)| path.join("/"))
+        .min()
+        .map(|r| r.probe().join("/"))
         .unwrap_or_default();
     Error::Http {
         status: 403,
         path: format!("/admin/realms/{realm}/{probe}"),
-        detail: format!("the probe for {} was refused", missing.join(", ")),
+        detail: format!("the probe for {} was refused", crate::roles::names(missing)),
         retry_after: None,
     }
 }

@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::Settings;
 use super::{Client, keycloak_detail};
-use crate::config::{Config, Secret};
 use crate::error::{Error, Result};
+use crate::redact::Secret;
 
 /// The longest access token accepted (Keycloak's carry the roles: tens of KB at most).
 const MAX_TOKEN_LEN: usize = 256 * 1024;
@@ -36,7 +37,7 @@ pub struct TokenSource {
 }
 
 impl TokenSource {
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &Settings) -> Self {
         TokenSource {
             realm: config.realm.clone(),
             client_id: config.client_id.clone(),
@@ -251,7 +252,7 @@ mod tests {
         }
 
         #[test]
-        fn any_json_token_answer(value in crate::config::arb::json(), secs in any::<u64>()) {
+        fn any_json_token_answer(value in crate::arb::json(), secs in any::<u64>()) {
             let _ = parse_token(&value.to_string(), "/t", Instant::now());
             let body = serde_json::json!({"access_token": "x", "expires_in": secs}).to_string();
             let _ = parse_token(&body, "/t", Instant::now());

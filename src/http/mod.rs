@@ -27,12 +27,34 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::redact::Secret;
 
 pub(crate) use paging::MAX_OFFSET;
 pub use paging::{Pager, Row};
 pub use retry::RetryPolicy;
+
+/// What the HTTP layer needs to know: where the server is, who signs in, and the
+/// limits of every request. Built from the config (`Config::client_settings`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base URL without a trailing slash.
+    pub server_url: String,
+    /// The realm the token is requested in.
+    pub realm: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub page_size: usize,
+    pub request_timeout: Duration,
+    pub max_retries: u32,
+    /// The first backoff delay (1 s; tests make it short).
+    pub retry_base_delay: Duration,
+    /// The largest answer read, in MiB.
+    pub max_response_mb: u64,
+    /// PEM certificates of a private CA, trusted besides the system roots.
+    pub ca_certificate: Option<String>,
+    pub tls_insecure_skip_verify: bool,
+}
 
 pub struct Client {
     /// Data calls: redirects followed within the configured origin only.
@@ -50,7 +72,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(config: &Config) -> Result<Client> {
+    pub fn new(config: &Settings) -> Result<Client> {
         let base = Url::parse(&config.server_url)
             .map_err(|_| Error::Config("config field `server_url` is not a valid URL".into()))?;
         let origin = base.origin();
@@ -75,9 +97,12 @@ impl Client {
             base,
             max_body: usize::try_from(config.max_response_mb.saturating_mul(1 << 20))
                 .unwrap_or(usize::MAX),
-            timeout: Duration::from_secs(config.request_timeout_seconds),
+            timeout: config.request_timeout,
             auth: auth::TokenSource::new(config),
-            retry: RetryPolicy::new(config.max_retries),
+            retry: RetryPolicy {
+                max_retries: config.max_retries,
+                base_delay: config.retry_base_delay,
+            },
             page_size: config.page_size,
             requests: AtomicU64::new(0),
         })
@@ -294,10 +319,10 @@ impl Client {
 }
 
 /// A reqwest client with the config's TLS settings, timeouts and user agent.
-fn client_builder(config: &Config) -> Result<ClientBuilder> {
+fn client_builder(config: &Settings) -> Result<ClientBuilder> {
     let mut builder = Reqwest::builder()
-        .timeout(Duration::from_secs(config.request_timeout_seconds))
-        .connect_timeout(Duration::from_secs(config.request_timeout_seconds.min(30)))
+        .timeout(config.request_timeout)
+        .connect_timeout(config.request_timeout.min(Duration::from_secs(30)))
         .user_agent(concat!("source-keycloak/", env!("CARGO_PKG_VERSION")));
     if let Some(pem) = &config.ca_certificate {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
@@ -507,7 +532,7 @@ mod tests {
         }
 
         #[test]
-        fn keycloak_detail_on_any_json(value in crate::config::arb::json()) {
+        fn keycloak_detail_on_any_json(value in crate::arb::json()) {
             let _ = keycloak_detail(&value.to_string());
         }
 

@@ -17,17 +17,6 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    pub fn new(max_retries: u32) -> Self {
-        let base_ms = std::env::var("SOURCE_KEYCLOAK_RETRY_BASE_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1000);
-        RetryPolicy {
-            max_retries,
-            base_delay: Duration::from_millis(base_ms),
-        }
-    }
-
     /// Runs `op` until it succeeds, fails for good, or the retries are used up; the last
     /// error is returned as it is (it knows its own failure type).
     pub fn run<T>(&self, mut op: impl FnMut() -> Result<T>) -> Result<T> {

@@ -28,9 +28,9 @@ use sha2::{Digest, Sha256};
 
 use super::{Ctx, Emit, End, Sink, with_realm};
 use crate::error::{Error, Result};
-use crate::output::now_millis;
 use crate::record::Record;
 use crate::time;
+use crate::time::now_millis;
 
 /// How far behind "now" an incremental read stops: events are written with the time
 /// they happened, and may be committed a little later.

@@ -25,6 +25,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::http::{Client, Row};
 use crate::record::{Record, splice};
+use crate::roles::Role;
 use crate::secrets::Policy;
 
 pub use events::EventOptions;
@@ -35,7 +36,7 @@ pub struct Stream {
     pub schema: &'static str,
     pub primary_key: &'static [&'static str],
     /// realm-management client roles the service account needs for this stream.
-    pub roles: &'static [&'static str],
+    pub roles: &'static [Role],
     /// How its records are made safe (`crate::secrets`); applied to every record.
     pub secrets: Policy,
     pub reader: Reader,
@@ -123,10 +124,10 @@ macro_rules! schema {
     };
 }
 
-const USERS: &[&str] = &["view-users"];
-const REALM: &[&str] = &["view-realm"];
-const CLIENTS: &[&str] = &["view-clients"];
-const EVENTS: &[&str] = &["view-events"];
+const USERS: &[Role] = &[Role::ViewUsers];
+const REALM: &[Role] = &[Role::ViewRealm];
+const CLIENTS: &[Role] = &[Role::ViewClients];
+const EVENTS: &[Role] = &[Role::ViewEvents];
 
 pub static STREAMS: &[Stream] = &[
     Stream {
@@ -214,7 +215,7 @@ pub static STREAMS: &[Stream] = &[
         name: "role_composites",
         schema: schema!("role_composites"),
         primary_key: &["role_id", "child_role_id"],
-        roles: &["view-realm", "view-clients"],
+        roles: &[Role::ViewRealm, Role::ViewClients],
         secrets: Policy::Rule,
         reader: Reader::Custom(roles::read_composites),
         count: None,
@@ -224,7 +225,7 @@ pub static STREAMS: &[Stream] = &[
         name: "user_role_mappings",
         schema: schema!("user_role_mappings"),
         primary_key: &["user_id", "role_id"],
-        roles: &["view-users", "view-realm", "view-clients"],
+        roles: &[Role::ViewUsers, Role::ViewRealm, Role::ViewClients],
         secrets: Policy::Rule,
         reader: Reader::Custom(roles::read_user_mappings),
         count: None,
@@ -234,7 +235,7 @@ pub static STREAMS: &[Stream] = &[
         name: "user_effective_roles",
         schema: schema!("user_effective_roles"),
         primary_key: &["user_id", "role_id", "grant"],
-        roles: &["view-users", "view-realm", "view-clients"],
+        roles: &[Role::ViewUsers, Role::ViewRealm, Role::ViewClients],
         secrets: Policy::Rule,
         reader: Reader::Custom(effective::read),
         count: None,
@@ -245,7 +246,7 @@ pub static STREAMS: &[Stream] = &[
         schema: schema!("group_role_mappings"),
         primary_key: &["group_id", "role_id"],
         // Keycloak 26 leaves clientMappings out without view-clients.
-        roles: &["view-users", "view-clients"],
+        roles: &[Role::ViewUsers, Role::ViewClients],
         secrets: Policy::Rule,
         reader: Reader::Custom(groups::read_role_mappings),
         count: None,
@@ -268,7 +269,7 @@ pub static STREAMS: &[Stream] = &[
         name: "identity_providers",
         schema: schema!("identity_providers"),
         primary_key: &["internalId"],
-        roles: &["view-identity-providers"],
+        roles: &[Role::ViewIdentityProviders],
         secrets: Policy::Rule,
         reader: Reader::Paged {
             path: &["identity-provider", "instances"],
@@ -282,7 +283,7 @@ pub static STREAMS: &[Stream] = &[
         name: "user_federated_identities",
         schema: schema!("user_federated_identities"),
         primary_key: &["user_id", "identity_provider"],
-        roles: &["view-users", "view-identity-providers"],
+        roles: &[Role::ViewUsers, Role::ViewIdentityProviders],
         secrets: Policy::Rule,
         reader: Reader::Custom(idp::read_links),
         count: None,
@@ -312,7 +313,7 @@ pub static STREAMS: &[Stream] = &[
         name: "organizations",
         schema: schema!("organizations"),
         primary_key: &["id"],
-        roles: &["view-organizations"],
+        roles: &[Role::ViewOrganizations],
         secrets: Policy::Rule,
         reader: Reader::Custom(orgs::read_organizations),
         count: None,
@@ -322,7 +323,7 @@ pub static STREAMS: &[Stream] = &[
         name: "organization_members",
         schema: schema!("organization_members"),
         primary_key: &["organization_id", "user_id"],
-        roles: &["view-organizations", "view-users"],
+        roles: &[Role::ViewOrganizations, Role::ViewUsers],
         secrets: Policy::Rule,
         reader: Reader::Custom(orgs::read_members),
         count: None,

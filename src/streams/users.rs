@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use super::events::{Kind, LAG_MS, scan_since};
 use super::{ACCESS, Ctx, End, Sink, drop_access, each_spliced, text, with_realm};
 use crate::error::{Error, Result};
-use crate::output::now_millis;
 use crate::time::iso_of;
+use crate::time::now_millis;
 
 /// User event types that change what `GET /users/{id}` returns.
 const USER_EVENTS: &[&str] = &[

@@ -168,7 +168,7 @@ fn client_lacking_one_role_succeeds_and_names_what_is_missing() {
     let streams = source_keycloak::streams::STREAMS;
     let readable = streams
         .iter()
-        .filter(|s| !s.roles.contains(&"view-clients"))
+        .filter(|s| !s.roles.contains(&source_keycloak::roles::Role::ViewClients))
         .count();
     let counted = format!("{readable} of {} streams", streams.len());
     assert!(message.contains(&counted), "{message}");

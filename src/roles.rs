@@ -1,0 +1,83 @@
+//! The realm-management roles a stream can need, as a type shared by the stream table
+//! and the permission probes. Each role names the one endpoint that shows whether the
+//! service account holds it (observed on Keycloak 26.7: each of these opens its
+//! endpoint and nothing less does), so a role that no probe checks cannot be written.
+
+use std::fmt;
+
+/// A client role of the realm's `realm-management` client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    ViewUsers,
+    ViewRealm,
+    ViewClients,
+    ViewEvents,
+    ViewIdentityProviders,
+    /// Keycloak 26's role for organizations (it does not exist before).
+    ViewOrganizations,
+}
+
+impl Role {
+    /// Every role, in the order `check` reports them.
+    pub const ALL: [Role; 6] = [
+        Role::ViewUsers,
+        Role::ViewRealm,
+        Role::ViewClients,
+        Role::ViewEvents,
+        Role::ViewIdentityProviders,
+        Role::ViewOrganizations,
+    ];
+
+    /// Its name in Keycloak.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::ViewUsers => "view-users",
+            Role::ViewRealm => "view-realm",
+            Role::ViewClients => "view-clients",
+            Role::ViewEvents => "view-events",
+            Role::ViewIdentityProviders => "view-identity-providers",
+            Role::ViewOrganizations => "view-organizations",
+        }
+    }
+
+    /// The endpoint under `/admin/realms/{realm}` that only this role opens, asked with
+    /// `max=1`.
+    pub fn probe(self) -> &'static [&'static str] {
+        match self {
+            Role::ViewUsers => &["users"],
+            Role::ViewRealm => &["roles"],
+            Role::ViewClients => &["clients"],
+            Role::ViewEvents => &["events"],
+            Role::ViewIdentityProviders => &["identity-provider", "instances"],
+            Role::ViewOrganizations => &["organizations"],
+        }
+    }
+}
+
+/// `view-users, view-realm`.
+pub fn names(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_has_its_own_probe() {
+        let mut probes: Vec<_> = Role::ALL.iter().map(|r| r.probe()).collect();
+        probes.sort();
+        probes.dedup();
+        assert_eq!(probes.len(), Role::ALL.len());
+    }
+}
