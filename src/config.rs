@@ -10,9 +10,12 @@ pub use crate::redact::Secret;
 /// The connector's spec, embedded so the binary is self-contained.
 pub const SPEC_JSON: &str = include_str!("../spec.json");
 
-pub fn spec() -> Value {
-    // The file is part of the build and tested; a parse failure is a build defect.
-    serde_json::from_str(SPEC_JSON).unwrap_or_else(|_| Value::Object(Map::new()))
+/// The spec as JSON. The file is part of the build and tested; if it does not parse,
+/// that is a build defect, and every command says so (`check_embedded`) instead of
+/// accepting any config.
+pub fn spec() -> Result<Value> {
+    serde_json::from_str(SPEC_JSON)
+        .map_err(|e| Error::Internal(format!("the embedded spec.json is not valid JSON: {e}")))
 }
 
 #[derive(Debug, Clone)]
@@ -201,7 +204,7 @@ fn check_pem(pem: &str) -> Result<()> {
 }
 
 fn validate(value: &Value) -> Result<()> {
-    let validator = jsonschema::draft7::new(&spec())
+    let validator = jsonschema::draft7::new(&spec()?)
         .map_err(|e| Error::Internal(format!("spec.json is not a valid schema: {e}")))?;
     let problems: Vec<String> = validator
         .iter_errors(value)
@@ -340,7 +343,7 @@ mod tests {
     }
 
     fn arb_fields() -> Vec<&'static str> {
-        spec()["properties"]
+        spec().expect("spec.json parses")["properties"]
             .as_object()
             .map(|p| p.keys().map(|k| &*k.clone().leak()).collect())
             .unwrap_or_default()

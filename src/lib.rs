@@ -39,7 +39,7 @@ use output::Output;
 /// TRACE ERROR with their failure type; a closed stdout ends quietly with success.
 pub fn run(command: Command, stdout: impl Write) -> ExitCode {
     let mut out = Output::new(stdout);
-    let result = match &command {
+    let result = streams::check_embedded().and_then(|()| match &command {
         Command::Spec => commands::spec(&mut out),
         Command::Check { config } => commands::check(config, &mut out),
         Command::Discover { config } => commands::discover(config, &mut out),
@@ -55,7 +55,7 @@ pub fn run(command: Command, stdout: impl Write) -> ExitCode {
             },
             &mut out,
         ),
-    };
+    });
     let code = match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::StreamsFailed) => ExitCode::FAILURE,

@@ -75,8 +75,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
 fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome> {
     if args.about {
         let text = match args.format.as_deref() {
-            Some("markdown") => about_markdown(),
-            None | Some("json") => serde_json::to_string_pretty(&about())?,
+            Some("markdown") => about_markdown()?,
+            None | Some("json") => serde_json::to_string_pretty(&about()?)?,
             Some(other) => {
                 return Err(Error::Config(format!(
                     "--format {other} is not supported; use json or markdown"
@@ -96,7 +96,7 @@ fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome>
     let mut session = commands::Session::open(&config)?;
     let served = session.served()?;
     if args.discover {
-        out.line(&catalog(&served).to_string())?;
+        out.line(&catalog(&served)?.to_string())?;
         return Ok(Outcome::Success);
     }
     let selected = match args.catalog.as_ref().or(args.properties.as_ref()) {
@@ -171,13 +171,16 @@ fn selected(catalog: &Value) -> Result<Vec<Selected>> {
     Ok(chosen)
 }
 
-fn catalog(served: &[&'static Stream]) -> Value {
-    let streams: Vec<Value> = served.iter().map(|s| catalog_entry(s)).collect();
-    json!({ "streams": streams })
+fn catalog(served: &[&'static Stream]) -> Result<Value> {
+    let streams = served
+        .iter()
+        .map(|s| catalog_entry(s))
+        .collect::<Result<Vec<Value>>>()?;
+    Ok(json!({ "streams": streams }))
 }
 
-fn catalog_entry(stream: &Stream) -> Value {
-    let schema = stream.schema_json();
+fn catalog_entry(stream: &Stream) -> Result<Value> {
+    let schema = stream.schema_json()?;
     let cursor: Vec<&str> = stream.incremental.iter().map(|i| i.cursor_field).collect();
     let mut metadata = vec![json!({"breadcrumb": [], "metadata": {
         "inclusion": "available",
@@ -196,19 +199,19 @@ fn catalog_entry(stream: &Stream) -> Value {
         metadata.push(json!({"breadcrumb": ["properties", field], "metadata": {
             "inclusion": if automatic { "automatic" } else { "available" }}}));
     }
-    json!({
+    Ok(json!({
         "tap_stream_id": stream.name,
         "stream": stream.name,
         "schema": schema,
         "key_properties": stream.primary_key,
         "replication_key": cursor.first(),
         "metadata": metadata,
-    })
+    }))
 }
 
 /// `--about`: generated from spec.json.
-pub fn about() -> Value {
-    let spec = config::spec();
+pub fn about() -> Result<Value> {
+    let spec = config::spec()?;
     let required: Vec<&str> = spec["required"]
         .as_array()
         .into_iter()
@@ -231,18 +234,18 @@ pub fn about() -> Value {
             "description": field["description"],
         }));
     }
-    json!({
+    Ok(json!({
         "name": "tap-keycloak",
         "description": spec["description"],
         "version": env!("CARGO_PKG_VERSION"),
         "capabilities": ["catalog", "discover", "state", "about"],
         "settings": settings,
         "streams": STREAMS.iter().map(|s| s.name).collect::<Vec<_>>(),
-    })
+    }))
 }
 
-fn about_markdown() -> String {
-    let about = about();
+fn about_markdown() -> Result<String> {
+    let about = about()?;
     let mut text = format!(
         "# tap-keycloak\n\n{}\n\nCapabilities: {}\n\n## Settings\n\n| name | type | secret | required | description |\n|---|---|---|---|---|\n",
         about["description"].as_str().unwrap_or_default(),
@@ -261,7 +264,7 @@ fn about_markdown() -> String {
                 .replace('|', "\\|")
         ));
     }
-    text
+    Ok(text)
 }
 
 /// The Singer writer: messages on stdout (buffered, flushed at STATE), logs on stderr.

@@ -40,7 +40,7 @@ pub enum Outcome {
 }
 
 pub fn spec(out: &mut Output<impl Write>) -> Result<Outcome> {
-    let spec = config::spec();
+    let spec = config::spec()?;
     out.message(&Message::Spec {
         spec: Spec {
             documentation_url: None,
@@ -57,7 +57,10 @@ pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outco
     let config = Config::load(config_path)?;
     announce(&config, out)?;
     let served = Session::open(&config)?.served()?;
-    let schemas: Vec<Value> = served.iter().map(|s| s.schema_json()).collect();
+    let schemas = served
+        .iter()
+        .map(|s| s.schema_json())
+        .collect::<Result<Vec<Value>>>()?;
     let streams = served
         .iter()
         .zip(&schemas)

@@ -18,6 +18,8 @@ mod idp;
 mod orgs;
 mod realm;
 mod roles;
+#[cfg(test)]
+mod table_tests;
 mod users;
 
 use serde_json::Value;
@@ -363,10 +365,27 @@ pub fn find(name: &str) -> Option<&'static Stream> {
 }
 
 impl Stream {
-    pub fn schema_json(&self) -> Value {
-        // Schemas are embedded at build time and checked by tests.
-        serde_json::from_str(self.schema).unwrap_or(Value::Null)
+    /// The schema as JSON. Schemas are embedded at build time and checked by tests; one
+    /// that does not parse is a build defect that every command reports
+    /// (`check_embedded`), never an empty schema.
+    pub fn schema_json(&self) -> Result<Value> {
+        serde_json::from_str(self.schema).map_err(|e| {
+            crate::error::Error::Internal(format!(
+                "the embedded schema of stream '{}' is not valid JSON: {e}",
+                self.name
+            ))
+        })
     }
+}
+
+/// Every embedded schema and the spec parse: checked when any command starts, so a
+/// broken build fails loudly at once instead of emitting wrong catalogs.
+pub fn check_embedded() -> Result<()> {
+    crate::config::spec()?;
+    for stream in STREAMS {
+        stream.schema_json()?;
+    }
+    Ok(())
 }
 
 /// Drops `access` (see `ACCESS`) from a tree.

@@ -377,7 +377,7 @@ pub fn table_catalog(streams: &[&str]) -> Value {
         .iter()
         .filter(|s| streams.is_empty() || streams.contains(&s.name))
         .map(|s| {
-            json!({"stream": {"name": s.name, "json_schema": s.schema_json(),
+            json!({"stream": {"name": s.name, "json_schema": s.schema_json().expect("schema"),
                               "supported_sync_modes": ["full_refresh"]},
                    "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"})
         })
