@@ -11,8 +11,9 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use super::fanout::fan_out;
-use super::{Ctx, Emit, End, each, text, with_realm};
+use super::children::{Answer, Children};
+use super::parents::Parents;
+use super::{Ctx, Emit, End, each, segs, text, with_realm};
 use crate::error::{Error, Result};
 
 const FULL: &[(&str, &str)] = &[("briefRepresentation", "false")];
@@ -85,62 +86,56 @@ pub fn read_groups(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
     Ok(End::Done)
 }
 
-/// One record per (group, direct member), for every group of the tree; groups are read
-/// side by side (`fanout`), records in walk order.
-pub fn read_members(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    let members = |ctx: &Ctx, group_id: String, out: &mut Emit| {
-        let segments = vec!["groups".into(), group_id.clone(), "members".into()];
-        each(
-            ctx,
-            segments,
-            &[("briefRepresentation", "true")],
-            &mut |user| {
-                out(json!({
-                    "realm": ctx.realm,
-                    "group_id": group_id,
-                    "user_id": user.get("id"),
-                    "username": user.get("username"),
-                }))
-            },
-        )
-    };
-    fan_out(ctx, |submit| walk_ids(ctx, submit), members, emit)?;
-    Ok(End::Done)
-}
+/// One record per (group, direct member), for every group of the tree.
+pub static MEMBERS: Children = Children {
+    parents: Parents::Groups,
+    path: |group| segs(&["groups", text(group, "id"), "members"]),
+    query: &[("briefRepresentation", "true")],
+    answer: Answer::Paged,
+    record: |group, user| {
+        json!({
+            "group_id": group.get("id"),
+            "user_id": user.get("id"),
+            "username": user.get("username"),
+        })
+    },
+    status: &[],
+};
 
 /// One record per (group, role) directly mapped to the group, realm and client roles.
-pub fn read_role_mappings(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    let mappings = |ctx: &Ctx, group_id: String, out: &mut Emit| {
-        let segments = ["groups", group_id.as_str(), "role-mappings"];
-        let mappings = ctx.client.get_admin(ctx.realm, &segments, &[])?;
-        for role in mappings["realmMappings"].as_array().into_iter().flatten() {
-            out(mapping(ctx, &group_id, role, None))?;
-        }
-        let clients = mappings["clientMappings"].as_object();
-        for client in clients.into_iter().flat_map(|m| m.values()) {
-            for role in client["mappings"].as_array().into_iter().flatten() {
-                out(mapping(ctx, &group_id, role, Some(client)))?;
-            }
-        }
-        Ok(())
-    };
-    fan_out(ctx, |submit| walk_ids(ctx, submit), mappings, emit)?;
-    Ok(End::Done)
-}
+pub static ROLE_MAPPINGS: Children = Children {
+    parents: Parents::Groups,
+    path: |group| segs(&["groups", text(group, "id"), "role-mappings"]),
+    query: &[],
+    answer: Answer::Pick(mapped_roles),
+    record: |group, mapped| {
+        let role = &mapped["role"];
+        let client = mapped.get("client").filter(|c| !c.is_null());
+        json!({
+            "group_id": group.get("id"),
+            "role_id": role.get("id"),
+            "role_name": role.get("name"),
+            "client_role": client.is_some(),
+            "client_id": client.and_then(|c| c.get("id")),
+            "clientId": client.and_then(|c| c.get("client")),
+        })
+    },
+    status: &[],
+};
 
-/// The ids of every group, in walk order: the parents of the per-group fan-outs.
-fn walk_ids(ctx: &Ctx, submit: &mut dyn FnMut(String) -> Result<()>) -> Result<()> {
-    walk(ctx, &mut |group| submit(text(&group, "id").to_string()))
-}
-
-fn mapping(ctx: &Ctx, group_id: &str, role: &Value, client: Option<&Value>) -> Value {
-    json!({
-        "realm": ctx.realm,
-        "group_id": group_id,
-        "role_id": role.get("id"),
-        "role_name": role.get("name"),
-        "client_role": client.is_some(),
-        "client_id": client.and_then(|c| c.get("id")),
-        "clientId": client.and_then(|c| c.get("client")),
-    })
+/// A group's `role-mappings` answer as `{role, client}` rows: realm roles first, then
+/// each client's (`client` is the `clientMappings` entry's `id` and `client`).
+fn mapped_roles(mappings: Value) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for role in mappings["realmMappings"].as_array().into_iter().flatten() {
+        rows.push(json!({"role": role, "client": null}));
+    }
+    let clients = mappings["clientMappings"].as_object();
+    for client in clients.into_iter().flat_map(|m| m.values()) {
+        let owner = json!({"id": client.get("id"), "client": client.get("client")});
+        for role in client["mappings"].as_array().into_iter().flatten() {
+            rows.push(json!({"role": role, "client": owner}));
+        }
+    }
+    rows
 }

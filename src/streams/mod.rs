@@ -7,6 +7,7 @@
 //! Fan-outs read up to `max_concurrency` parents at once (`fanout.rs`) and still emit in
 //! parent order; parents read ahead hold at most a few chunks of records each.
 
+mod children;
 mod clients;
 mod effective;
 mod events;
@@ -16,6 +17,7 @@ mod fanout_tests;
 mod groups;
 mod idp;
 mod orgs;
+mod parents;
 mod realm;
 mod roles;
 #[cfg(test)]
@@ -30,6 +32,7 @@ use crate::record::{Record, splice};
 use crate::roles::Role;
 use crate::secrets::Policy;
 
+use children::Children;
 pub use events::EventOptions;
 
 #[derive(Debug)]
@@ -102,6 +105,8 @@ pub enum Reader {
         path: &'static [&'static str],
         shape: fn(&mut Value),
     },
+    /// The children of every row of a parent list, read by the fan-out engine.
+    Children(&'static Children),
     /// Anything else.
     Custom(fn(&Ctx, &mut Emit) -> Result<End>),
 }
@@ -175,7 +180,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["group_id", "user_id"],
         roles: USERS,
         secrets: Policy::Rule,
-        reader: Reader::Custom(groups::read_members),
+        reader: Reader::Children(&groups::MEMBERS),
         count: None,
         incremental: None,
     },
@@ -209,7 +214,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["id"],
         roles: CLIENTS,
         secrets: Policy::Rule,
-        reader: Reader::Custom(roles::read_client_roles),
+        reader: Reader::Children(&roles::CLIENT_ROLES),
         count: None,
         incremental: None,
     },
@@ -219,7 +224,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["role_id", "child_role_id"],
         roles: &[Role::ViewRealm, Role::ViewClients],
         secrets: Policy::Rule,
-        reader: Reader::Custom(roles::read_composites),
+        reader: Reader::Children(&roles::COMPOSITES),
         count: None,
         incremental: None,
     },
@@ -229,7 +234,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["user_id", "role_id"],
         roles: &[Role::ViewUsers, Role::ViewRealm, Role::ViewClients],
         secrets: Policy::Rule,
-        reader: Reader::Custom(roles::read_user_mappings),
+        reader: Reader::Children(&roles::USER_MAPPINGS),
         count: None,
         incremental: None,
     },
@@ -250,7 +255,7 @@ pub static STREAMS: &[Stream] = &[
         // Keycloak 26 leaves clientMappings out without view-clients.
         roles: &[Role::ViewUsers, Role::ViewClients],
         secrets: Policy::Rule,
-        reader: Reader::Custom(groups::read_role_mappings),
+        reader: Reader::Children(&groups::ROLE_MAPPINGS),
         count: None,
         incremental: None,
     },
@@ -327,7 +332,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["organization_id", "user_id"],
         roles: &[Role::ViewOrganizations, Role::ViewUsers],
         secrets: Policy::Rule,
-        reader: Reader::Custom(orgs::read_members),
+        reader: Reader::Children(&orgs::MEMBERS),
         count: None,
         incremental: None,
     },
@@ -532,6 +537,7 @@ pub fn read(stream: &Stream, ctx: &Ctx, emit: &mut dyn FnMut(Record) -> Result<(
             }
             Ok(End::Done)
         }
+        Reader::Children(spec) => children::read(ctx, spec, &mut |item| emit(item.into())),
         Reader::Custom(read) => read(ctx, &mut |item| emit(item.into())),
     }
 }

@@ -3,15 +3,16 @@
 //! such endpoint (404 too): both mean the stream is not served there, which is a warning,
 //! not an error.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::fanout::fan_out;
+use super::children::{Answer, Children, OnStatus, Of, Then};
+use super::parents::Parents;
 use super::{Ctx, Emit, End, each, segs, text, with_realm};
 use crate::error::{Error, Result};
 
 const FULL: &[(&str, &str)] = &[("briefRepresentation", "false")];
 
-/// Turns "no organizations here" into `End::NotServed`.
+/// Turns "no organizations here" (a 404 of the organizations list) into `End::NotServed`.
 fn served(result: Result<()>, realm: &str) -> Result<End> {
     match result {
         Ok(()) => Ok(End::Done),
@@ -20,16 +21,17 @@ fn served(result: Result<()>, realm: &str) -> Result<End> {
             detail,
             path,
             ..
-        }) if path.ends_with("/organizations") => {
-            Ok(End::NotServed(if detail.contains("not enabled") {
-                format!("organizations are not enabled in realm '{realm}'")
-            } else {
-                format!(
-                    "this Keycloak has no organizations API (it came in Keycloak 25); realm '{realm}'"
-                )
-            }))
-        }
+        }) if path.ends_with("/organizations") => Ok(End::NotServed(not_served(&detail, realm))),
         Err(e) => Err(e),
+    }
+}
+
+/// Why a realm has no organizations to read, from Keycloak's 404 detail.
+fn not_served(detail: &str, realm: &str) -> String {
+    if detail.contains("not enabled") {
+        format!("organizations are not enabled in realm '{realm}'")
+    } else {
+        format!("this Keycloak has no organizations API (it came in Keycloak 25); realm '{realm}'")
     }
 }
 
@@ -40,22 +42,23 @@ pub fn read_organizations(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
     served(result, ctx.realm)
 }
 
-/// Every organization's members, organizations read side by side (`fanout`).
-pub fn read_members(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    let members = |ctx: &Ctx, org: Value, out: &mut Emit| {
-        let segments = segs(&["organizations", text(&org, "id"), "members"]);
-        each(ctx, segments, &[], &mut |user| {
-            out(json!({
-                "realm": ctx.realm,
-                "organization_id": org.get("id"),
-                "user_id": user.get("id"),
-                "username": user.get("username"),
-                "membershipType": user.get("membershipType"),
-            }))
+/// Every organization's members.
+pub static MEMBERS: Children = Children {
+    parents: Parents::Organizations,
+    path: |org| segs(&["organizations", text(org, "id"), "members"]),
+    query: &[],
+    answer: Answer::Paged,
+    record: |org, user| {
+        json!({
+            "organization_id": org.get("id"),
+            "user_id": user.get("id"),
+            "username": user.get("username"),
+            "membershipType": user.get("membershipType"),
         })
-    };
-    let orgs = |submit: &mut dyn FnMut(Value) -> Result<()>| {
-        each(ctx, segs(&["organizations"]), &[], submit)
-    };
-    served(fan_out(ctx, orgs, members, emit), ctx.realm)
-}
+    },
+    status: &[OnStatus {
+        status: 404,
+        of: Of::Parents,
+        then: Then::NotServed(not_served),
+    }],
+};

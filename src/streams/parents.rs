@@ -1,0 +1,72 @@
+//! The parent lists a child stream fans out over, as data (`Parents`): each yields rows
+//! in a fixed order on the calling thread, and a child stream's path and record are
+//! built from one row. Rows are the server's objects as they came (a role's row also
+//! names its client).
+
+use serde_json::{Value, json};
+
+use super::clients::each_client;
+use super::{Ctx, each, groups, segs, text};
+use crate::error::Result;
+
+const BRIEF: &[(&str, &str)] = &[("briefRepresentation", "true")];
+
+/// What a child stream reads its children from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parents {
+    /// Every group of the tree, parents first (`groups::walk`).
+    Groups,
+    /// Every client (full representation; an empty list is the missing role).
+    Clients,
+    /// Every realm role, then every client's roles: rows `{"role": …, "client": … | null}`.
+    Roles,
+    /// The composite roles among those, as role rows.
+    CompositeRoles,
+    /// Every organization (Keycloak 25+).
+    Organizations,
+    /// Every identity provider.
+    IdentityProviders,
+    /// Every user (brief representation).
+    Users,
+}
+
+/// Calls `submit` with every row of `parents`, in order.
+pub(crate) fn each_parent(
+    ctx: &Ctx,
+    parents: Parents,
+    submit: &mut dyn FnMut(Value) -> Result<()>,
+) -> Result<()> {
+    match parents {
+        Parents::Groups => groups::walk(ctx, submit),
+        Parents::Clients => each_client(ctx, &mut |client| submit(client.clone())),
+        Parents::Roles => each_role(ctx, &mut |role, client| {
+            submit(json!({"role": role, "client": client}))
+        }),
+        Parents::CompositeRoles => each_role(ctx, &mut |role, _| {
+            if role.get("composite") == Some(&Value::Bool(true)) {
+                submit(role)?;
+            }
+            Ok(())
+        }),
+        Parents::Organizations => each(ctx, segs(&["organizations"]), &[], submit),
+        Parents::IdentityProviders => each(
+            ctx,
+            segs(&["identity-provider", "instances"]),
+            BRIEF,
+            submit,
+        ),
+        Parents::Users => each(ctx, segs(&["users"]), BRIEF, submit),
+    }
+}
+
+/// Every realm role, then every client role client by client, with its client.
+fn each_role(
+    ctx: &Ctx,
+    f: &mut dyn FnMut(Value, Option<&Value>) -> Result<()>,
+) -> Result<()> {
+    each(ctx, segs(&["roles"]), BRIEF, &mut |role| f(role, None))?;
+    each_client(ctx, &mut |client| {
+        let segments = segs(&["clients", text(client, "id"), "roles"]);
+        each(ctx, segments, BRIEF, &mut |role| f(role, Some(client)))
+    })
+}
