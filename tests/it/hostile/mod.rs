@@ -82,9 +82,12 @@ pub struct Hostile {
     pub kc: Arc<Kc>,
     /// Values a test planted in the server's answers: none may reach the output.
     pub planted: Mutex<Vec<String>>,
+    /// Seconds before the watchdog kills a run.
+    pub watchdog: Mutex<u64>,
+    /// Kill a run whose peak RSS passes this many KiB (a runaway read of an endless
+    /// body would otherwise eat the machine).
+    pub rss_kill_kb: Mutex<u64>,
 }
-
-pub type Overrides = dyn Fn(&Request, &Kc) -> Option<Reply> + Send + Sync;
 
 impl Hostile {
     pub fn start(
@@ -111,6 +114,8 @@ impl Hostile {
             server,
             kc,
             planted: Mutex::new(Vec::new()),
+            watchdog: Mutex::new(WATCHDOG),
+            rss_kill_kb: Mutex::new(2 * 1024 * 1024),
         }
     }
 
@@ -241,7 +246,11 @@ impl Hostile {
 
     /// Runs `binary` under the watchdog and greps its output.
     pub fn exec(&self, binary: &str, args: &[&str], env: &[(&str, &str)]) -> Exec {
-        let exec = exec(binary, args, env, WATCHDOG);
+        let limits = (
+            *self.watchdog.lock().unwrap(),
+            *self.rss_kill_kb.lock().unwrap(),
+        );
+        let exec = exec(binary, args, env, limits.0, limits.1);
         self.assert_clean(&exec.stdout, &exec.stderr);
         exec
     }
@@ -361,7 +370,13 @@ fn tail(text: &str) -> &str {
 
 /// Spawns `binary`, collects stdout and stderr, polls its peak RSS every ~10 ms, and
 /// kills it after `timeout` seconds (then fails the test).
-pub fn exec(binary: &str, args: &[&str], env: &[(&str, &str)], timeout: u64) -> Exec {
+pub fn exec(
+    binary: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    timeout: u64,
+    rss_kill_kb: u64,
+) -> Exec {
     let mut cmd = Command::new(binary);
     cmd.args(args)
         .env("SOURCE_KEYCLOAK_RETRY_BASE_MS", "20")
@@ -387,6 +402,14 @@ pub fn exec(binary: &str, args: &[&str], env: &[(&str, &str)], timeout: u64) -> 
     let status = loop {
         if let Some(kb) = vm_hwm_kb(pid) {
             peak = peak.max(kb);
+        }
+        if peak > rss_kill_kb {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "peak RSS passed {} MB (killed; the connector holds the whole body in memory?)",
+                rss_kill_kb / 1024
+            );
         }
         match child.try_wait().expect("wait for the connector") {
             Some(status) => break status,
