@@ -451,7 +451,7 @@ pub fn vm_hwm_kb(pid: u32) -> Option<u64> {
 }
 
 /// The segments of an admin path `/admin/realms/{realm}/...` after the realm, or None.
-pub fn admin_tail<'r>(req: &'r Request) -> Option<Vec<&'r str>> {
+pub fn admin_tail(req: &Request) -> Option<Vec<&str>> {
     let rest = req.path.strip_prefix("/admin/realms/")?;
     let mut parts: Vec<&str> = rest.split('/').collect();
     if parts.first() != Some(&REALM) {

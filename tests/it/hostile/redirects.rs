@@ -93,9 +93,10 @@ fn a_token_request_redirected_on_the_same_host_is_not_followed_either() {
         .into_iter()
         .filter(|r| r.path.starts_with("/elsewhere"))
         .collect();
+    let paths: Vec<&str> = followed.iter().map(|r| r.path.as_str()).collect();
     assert!(
         followed.is_empty(),
-        "the redirect was followed: {followed:?}"
+        "the redirect was followed (the secret went along): {paths:?}"
     );
     let (status, message) = check.connection_status();
     assert_eq!((check.exec.code, status), (Some(0), "FAILED"), "{message}");
