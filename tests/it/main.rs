@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod effective;
 mod faults;
+mod hostile;
 mod incremental;
 mod kill;
 mod read;

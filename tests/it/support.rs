@@ -319,12 +319,116 @@ pub fn assert_no_secrets(stdout: &str, stderr: &str) {
         assert!(!stdout.contains(secret), "secret {secret} in stdout");
         assert!(!stderr.contains(secret), "secret {secret} in stderr");
     }
+    // The client secret also in every encoding it takes on the wire or in a body an
+    // error could echo: form-encoded (the token request), percent-encoded, JSON-escaped,
+    // and inside HTTP Basic.
+    let mut client_secret = forms(SECRET);
+    client_secret.push(basic(CLIENT_ID, SECRET));
+    assert_absent(stdout, stderr, &client_secret, "the client secret");
     for text in [stdout, stderr] {
         assert!(
             !text.contains(fake_keycloak::TOKEN_PREFIX),
             "an access token was printed"
         );
     }
+}
+
+/// Fails if any of `needles` (the forms of one value) is in stdout or stderr; `what`
+/// names the value without printing it.
+pub fn assert_absent(stdout: &str, stderr: &str, needles: &[String], what: &str) {
+    for needle in needles.iter().filter(|n| !n.is_empty()) {
+        for (name, text) in [("stdout", stdout), ("stderr", stderr)] {
+            if let Some(at) = text.find(needle.as_str()) {
+                panic!(
+                    "{what} is in {name} (encoded as {}, at byte {at})",
+                    encoding_name(needle, needles)
+                );
+            }
+        }
+    }
+}
+
+fn encoding_name(needle: &str, needles: &[String]) -> &'static str {
+    const NAMES: [&str; 5] = [
+        "raw",
+        "form-urlencoded",
+        "percent-encoded",
+        "JSON-escaped",
+        "base64",
+    ];
+    needles
+        .iter()
+        .position(|n| n == needle)
+        .and_then(|i| NAMES.get(i).copied())
+        .unwrap_or("another form")
+}
+
+/// The forms a secret takes in transit: raw, `application/x-www-form-urlencoded`
+/// (`+` for space, upper-case %XX), percent-encoded (RFC 3986, %20 for space),
+/// JSON-escaped (as serde_json writes the string, without the quotes). Always in that
+/// order, duplicates kept so positions name the encoding.
+pub fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).expect("a string serialises");
+    vec![
+        secret.to_string(),
+        form_urlencode(secret),
+        percent_encode(secret),
+        json[1..json.len() - 1].to_string(),
+    ]
+}
+
+/// `base64(client_id:secret)`: the credentials of HTTP Basic authentication.
+pub fn basic(client_id: &str, secret: &str) -> String {
+    base64(format!("{client_id}:{secret}").as_bytes())
+}
+
+/// As `application/x-www-form-urlencoded` (WHATWG): `*-._` and alphanumerics stay.
+pub fn form_urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Percent-encoding of everything but RFC 3986's unreserved characters.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Reads `streams` from `fake` with the given config changes; returns the run.
