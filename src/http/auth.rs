@@ -21,8 +21,9 @@ use super::{Client, keycloak_detail};
 use crate::error::{Error, Result};
 use crate::redact::Secret;
 
-/// The longest access token accepted (Keycloak's carry the roles: tens of KB at most).
-const MAX_TOKEN_LEN: usize = 256 * 1024;
+/// The longest token accepted or registered for redaction (Keycloak's carry the roles:
+/// a few KB, tens of KB for an account with very many roles).
+const MAX_TOKEN_LEN: usize = 64 * 1024;
 
 struct Token {
     value: String,
@@ -179,7 +180,9 @@ fn register_tokens(body: &str) {
         return;
     };
     for field in ["access_token", "refresh_token", "id_token"] {
-        if let Some(token) = json[field].as_str() {
+        // A longer one is refused (`parse_token`) and never sent; registering it would
+        // cost more memory than it protects.
+        if let Some(token) = json[field].as_str().filter(|t| t.len() <= MAX_TOKEN_LEN) {
             crate::redact::register(token);
         }
     }

@@ -254,7 +254,8 @@ impl Client {
                 token_endpoint: true,
             });
         }
-        let body = self.read_capped(response, path)?;
+        // A token answer (or a probe's) is small: a larger one is not Keycloak's.
+        let body = self.read_capped(response, path, self.max_body.min(1 << 20))?;
         Ok((status, String::from_utf8_lossy(&body).into_owned()))
     }
 
@@ -270,7 +271,7 @@ impl Client {
             });
         }
         let retry_after = header(&response, "retry-after");
-        let bytes = self.read_capped(response, path)?;
+        let bytes = self.read_capped(response, path, self.max_body)?;
         if !status.is_success() {
             return Err(Error::Http {
                 status: status.as_u16(),
@@ -282,15 +283,15 @@ impl Client {
         Ok(bytes)
     }
 
-    /// Reads a body up to `max_body` bytes and within `timeout` (each read is bounded by
+    /// Reads a body up to `cap` bytes and within `timeout` (each read is bounded by
     /// reqwest's timeout, the whole by this deadline, so a server that trickles bytes
     /// cannot hold a request open). Content-Length is only a hint for the first buffer.
-    fn read_capped(&self, mut response: Response, path: &str) -> Result<Vec<u8>> {
+    fn read_capped(&self, mut response: Response, path: &str, cap: usize) -> Result<Vec<u8>> {
         let started = Instant::now();
         let hint = response
             .content_length()
             .map_or(16 * 1024, |n| usize::try_from(n).unwrap_or(usize::MAX));
-        let mut body = Vec::with_capacity(hint.min(self.max_body).min(4 << 20));
+        let mut body = Vec::with_capacity(hint.min(cap).min(4 << 20));
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
             let n = match response.read(&mut chunk) {
@@ -301,10 +302,10 @@ impl Client {
             if n == 0 {
                 return Ok(body);
             }
-            if body.len() + n > self.max_body {
+            if body.len() + n > cap {
                 return Err(Error::TooLarge {
                     path: path.to_string(),
-                    cap_mb: (self.max_body >> 20) as u64,
+                    cap_mb: (cap >> 20).max(1) as u64,
                 });
             }
             body.extend_from_slice(&chunk[..n]);

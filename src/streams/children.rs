@@ -73,8 +73,11 @@ pub(crate) fn read(ctx: &Ctx, spec: &'static Children, emit: &mut Emit) -> Resul
             Answer::Paged => each(ctx, segments, spec.query, &mut emit_child),
             Answer::List | Answer::Pick(_) => {
                 let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-                let query: Vec<(&str, String)> =
-                    spec.query.iter().map(|(k, v)| (*k, v.to_string())).collect();
+                let query: Vec<(&str, String)> = spec
+                    .query
+                    .iter()
+                    .map(|(k, v)| (*k, v.to_string()))
+                    .collect();
                 let answer = ctx.client.get_admin(realm, &path, &query)?;
                 let items = match (spec.answer, answer) {
                     (Answer::Pick(pick), answer) => pick(answer),

@@ -23,21 +23,35 @@ const FULL: &[(&str, &str)] = &[("briefRepresentation", "false")];
 const MAX_DEPTH: usize = 1000;
 
 /// Calls `visit` with every group of the realm, flattened (no `subGroups`, no `access`).
-/// The walk is a loop over a stack, not recursion, and a group id seen twice (a cycle)
-/// is not walked again.
+/// The walk is a loop over a stack, not recursion. A group listed twice (nested and
+/// again as a fetched child) is visited once; a group that is its own ancestor (a
+/// cycle, which Keycloak cannot have) is an error, as is a tree deeper than `MAX_DEPTH`.
 pub fn walk(ctx: &Ctx, visit: &mut dyn FnMut(Value) -> Result<()>) -> Result<()> {
     let mut seen = HashSet::new();
+    // The ids of the groups above the one being visited (depth-first order).
+    let mut ancestors: Vec<String> = Vec::new();
     let mut stack: Vec<(Value, Option<String>, usize)> = Vec::new();
     let query = FULL.iter().map(|(k, v)| (*k, v.to_string())).collect();
     for page in ctx.client.pages(ctx.realm, vec!["groups".into()], query) {
         stack.extend(page?.into_iter().rev().map(|g| (g, None, 0)));
         while let Some((group, parent, depth)) = stack.pop() {
+            let bad = |detail: String| Error::BadResponse {
+                path: format!("/admin/realms/{}/groups", ctx.realm),
+                detail,
+            };
             if depth >= MAX_DEPTH {
-                return Err(Error::BadResponse {
-                    path: format!("/admin/realms/{}/groups", ctx.realm),
-                    detail: format!("the group tree is deeper than {MAX_DEPTH} levels"),
-                });
+                return Err(bad(format!(
+                    "the group tree is deeper than {MAX_DEPTH} levels"
+                )));
             }
+            ancestors.truncate(depth);
+            let id = text(&group, "id").to_string();
+            if ancestors.contains(&id) {
+                return Err(bad(
+                    "the group tree has a cycle: a group is its own ancestor".into(),
+                ));
+            }
+            ancestors.push(id);
             let children = visit_one(ctx, group, parent, &mut seen, visit)?;
             stack.extend(children.into_iter().map(|(c, p)| (c, p, depth + 1)));
         }

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::children::{Answer, Children, OnStatus, Of, Then};
+use super::children::{Answer, Children, Of, OnStatus, Then};
 use super::parents::Parents;
 use super::{Ctx, Emit, End, each, segs, text, with_realm};
 use crate::error::{Error, Result};

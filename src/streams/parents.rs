@@ -60,10 +60,7 @@ pub(crate) fn each_parent(
 }
 
 /// Every realm role, then every client role client by client, with its client.
-fn each_role(
-    ctx: &Ctx,
-    f: &mut dyn FnMut(Value, Option<&Value>) -> Result<()>,
-) -> Result<()> {
+fn each_role(ctx: &Ctx, f: &mut dyn FnMut(Value, Option<&Value>) -> Result<()>) -> Result<()> {
     each(ctx, segs(&["roles"]), BRIEF, &mut |role| f(role, None))?;
     each_client(ctx, &mut |client| {
         let segments = segs(&["clients", text(client, "id"), "roles"]);

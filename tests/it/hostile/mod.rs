@@ -522,7 +522,7 @@ pub fn minimal_keycloak(req: &Request, kc: &Kc) -> Reply {
 /// The catalog entry of one stream read incrementally.
 pub fn incremental_catalog(stream: &str) -> Value {
     let s = source_keycloak::streams::find(stream).expect("a stream of the table");
-    json!({"streams": [{"stream": {"name": s.name, "json_schema": s.schema_json(),
+    json!({"streams": [{"stream": {"name": s.name, "json_schema": s.schema_json().expect("schema"),
         "supported_sync_modes": ["full_refresh", "incremental"]},
         "sync_mode": "incremental", "destination_sync_mode": "append_dedup",
         "cursor_field": [s.incremental.as_ref().unwrap().cursor_field]}]})
