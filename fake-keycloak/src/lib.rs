@@ -31,14 +31,6 @@ mod sample_roles;
 mod scale;
 mod server;
 mod state;
-#[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod tests_access;
-#[cfg(test)]
-mod tests_activity;
-#[cfg(test)]
-mod tests_identity;
 mod tls;
 
 pub use config::{

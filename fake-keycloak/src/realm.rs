@@ -391,31 +391,3 @@ fn realm_representation(name: &str, id: &str) -> Value {
         "userManagedAccessAllowed": false, "organizationsEnabled": true,
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
-
-    #[test]
-    fn sample_is_deterministic_and_unique() {
-        let a = sample_realm("acme", 300);
-        assert_eq!(a, sample_realm("acme", 300));
-        let b = sample_realm("other", 300);
-        assert_ne!(a.users[0]["id"], b.users[0]["id"]);
-        let ids: HashSet<&str> = a.users.iter().filter_map(|u| u["id"].as_str()).collect();
-        assert_eq!(ids.len(), 300);
-        assert_eq!(a.users[0]["username"], "user0001");
-        assert_eq!(a.users[16]["enabled"], false);
-        assert_eq!(a.groups.len(), 22);
-    }
-
-    #[test]
-    fn everyone_has_150_members() {
-        let r = sample_realm("acme", 300);
-        let everyone = r.groups.iter().find(|g| g["name"] == "everyone").unwrap();
-        let gid = everyone["id"].as_str().unwrap();
-        assert_eq!(r.members.iter().filter(|(g, _)| g == gid).count(), 150);
-        assert!(sample_realm("tiny", 0).members.is_empty());
-    }
-}

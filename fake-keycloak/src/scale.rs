@@ -208,32 +208,3 @@ fn add_events(realm: &mut RealmData, user_ids: &[String], count: usize) {
     admin_events.append(&mut realm.admin_events);
     realm.admin_events = admin_events;
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
-
-    #[test]
-    fn bench_realm_has_the_promised_shape() {
-        let r = bench_realm("bench", 2_000, 500);
-        assert_eq!(r.groups.len(), BENCH_GROUPS);
-        assert_eq!(r.roles.len(), BENCH_REALM_ROLES);
-        assert_eq!(r.clients.len(), BENCH_CLIENTS);
-        assert_eq!(r.events.len(), 700);
-        assert_eq!(r.admin_events.len(), 110);
-        let ids: HashSet<&str> = r.groups.iter().map(|g| str_of(g, "id")).collect();
-        assert_eq!(ids.len(), BENCH_GROUPS);
-        for g in &r.groups {
-            let parent = str_of(g, "parentId");
-            assert!(parent.is_empty() || ids.contains(parent));
-        }
-        let times: Vec<i64> = r
-            .events
-            .iter()
-            .map(|e| e["time"].as_i64().unwrap())
-            .collect();
-        assert!(times.windows(2).all(|w| w[0] <= w[1]));
-        assert_eq!(bench_realm("bench", 50, 10), bench_realm("bench", 50, 10));
-    }
-}

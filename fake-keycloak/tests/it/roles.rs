@@ -1,35 +1,9 @@
-//! End-to-end tests of the role endpoints: client roles, composites, users of
-//! a role, group role mappings, and their role requirements.
+//! Tests of the role endpoints: client roles, composites, users of a role, group role
+//! mappings, and their role requirements.
 
-use crate::tests::{Conn, sample_token, small_config, token_for};
-use crate::*;
+use crate::support::*;
+use fake_keycloak::*;
 use serde_json::{Value, json};
-
-const BASE: &str = "/admin/realms/acme";
-
-/// A service client in acme with exactly `roles`.
-pub(crate) fn with_client(config: &mut FakeConfig, id: &str, roles: &[&str]) {
-    config.clients.push(ServiceClient {
-        realm: "acme".into(),
-        client_id: id.into(),
-        secret: format!("{id}-secret"),
-        service_account: true,
-        public: false,
-        roles: roles.iter().map(|r| r.to_string()).collect(),
-        extra_realms: Vec::new(),
-    });
-}
-
-/// GETs `path` under acme, asserts 200, returns the body.
-pub(crate) fn ok(c: &mut Conn, path: &str, token: &str) -> Value {
-    let reply = c.get(&format!("{BASE}{path}"), token);
-    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
-    reply.json()
-}
-
-pub(crate) fn len(v: &Value) -> usize {
-    v.as_array().map_or(0, Vec::len)
-}
 
 fn client_id_of(fake: &FakeKeycloak, client_id: &str) -> String {
     fake.with_realm_mut("acme", |r| {

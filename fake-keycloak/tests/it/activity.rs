@@ -1,12 +1,9 @@
-//! End-to-end tests of sessions, client session stats, events, admin events
-//! and the events configuration, modern and legacy.
+//! Tests of sessions, client session stats, events, admin events and the events
+//! configuration, modern and legacy.
 
-use crate::tests::{Conn, sample_token, small_config, token_for};
-use crate::tests_access::{len, ok};
-use crate::*;
+use crate::support::*;
+use fake_keycloak::*;
 use serde_json::{Value, json};
-
-const BASE: &str = "/admin/realms/acme";
 
 fn client_uuid(fake: &FakeKeycloak, client_id: &str) -> String {
     fake.with_realm_mut("acme", |r| {

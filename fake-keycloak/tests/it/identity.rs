@@ -1,47 +1,9 @@
-//! End-to-end tests of client scopes, identity providers, federated
-//! identities, the `idpAlias` filter, organizations, the realm
-//! representation and the multi-realm sample.
+//! Tests of identity providers, federated identities, the `idpAlias` filter and
+//! organizations with their members.
 
-use crate::tests::{Conn, sample_token, small_config, token_for};
-use crate::tests_access::{len, ok};
-use crate::*;
+use crate::support::*;
+use fake_keycloak::*;
 use serde_json::{Value, json};
-
-const BASE: &str = "/admin/realms/acme";
-
-#[test]
-fn realm_representation_and_client_scopes() {
-    let fake = FakeKeycloak::start(small_config());
-    let token = sample_token(&fake);
-    let mut c = Conn::open(&fake);
-    let realm = ok(&mut c, "", &token);
-    assert_eq!(realm["smtpServer"]["password"], SMTP_PASSWORD);
-    assert_eq!(realm["organizationsEnabled"], true);
-    assert_eq!(realm["eventsEnabled"], true);
-    assert_eq!(realm["adminEventsEnabled"], true);
-    assert!(realm["attributes"].is_object());
-    let scopes = ok(&mut c, "/client-scopes?first=0&max=2", &token);
-    assert!(len(&scopes) >= 12, "not paged");
-    let roles = scopes
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "roles")
-        .unwrap();
-    assert_eq!(roles["protocolMappers"].as_array().map(Vec::len), Some(3));
-    assert!(
-        scopes
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["protocol"] == "saml")
-    );
-    let no_clients = token_for(&fake, "no-clients-role", "fake-secret-noclients-2");
-    assert_eq!(
-        c.get(&format!("{BASE}/client-scopes"), &no_clients).status,
-        403
-    );
-}
 
 #[test]
 fn identity_providers_paged_and_legacy() {
@@ -210,40 +172,4 @@ fn organizations_and_members() {
             json!({"error": "Unable to find matching target resource method"})
         )
     );
-}
-
-#[test]
-fn two_realms_sample() {
-    let fake = FakeKeycloak::start(FakeConfig::sample_two_realms());
-    let token = sample_token(&fake);
-    let mut c = Conn::open(&fake);
-    let realms = c.get("/admin/realms", &token).json();
-    let listed: Vec<&str> = realms
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|r| r["realm"].as_str())
-        .collect();
-    assert_eq!(listed, ["acme", "globex"]);
-    let globex = c.get("/admin/realms/globex/users?max=1000", &token);
-    assert_eq!(len(&globex.json()), 40);
-    assert_eq!(c.get("/admin/realms/initech/users", &token).status, 403);
-    let acme_ids = fake.with_realm_mut("acme", |r| r.users[0]["id"].clone());
-    let globex_ids = fake.with_realm_mut("globex", |r| r.users[0]["id"].clone());
-    assert_ne!(acme_ids, globex_ids);
-    assert_eq!(c.get("/admin/realms/globex/events", &token).status, 200);
-}
-
-#[test]
-fn sample_secrets_are_all_served() {
-    let fake = FakeKeycloak::start(small_config());
-    let token = sample_token(&fake);
-    let mut c = Conn::open(&fake);
-    let mut served = String::new();
-    for path in ["", "/clients", "/identity-provider/instances"] {
-        served.push_str(&c.get(&format!("{BASE}{path}"), &token).body);
-    }
-    for secret in SAMPLE_SECRETS {
-        assert!(served.contains(secret), "{secret} is not served");
-    }
 }
