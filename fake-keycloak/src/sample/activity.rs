@@ -2,9 +2,10 @@
 //! clients), ~200 user events and ~60 admin events over the three days before
 //! [`SAMPLE_EPOCH_MS`] (a fixed instant in the past, never the wall clock).
 
-use crate::ids::{BASE64URL, SplitMix, fnv1a, uuid};
-use crate::realm::{RealmData, set};
-use crate::sample_clients::client_uuid;
+use super::clients::client_uuid;
+use crate::model::ids::{BASE64URL, SplitMix, fnv1a, uuid};
+use crate::model::json::set;
+use crate::model::realm::RealmData;
 use serde_json::{Map, Value, json};
 
 /// 2026-09-21T05:46:40Z: every sample session and event happens before it.

@@ -1,17 +1,15 @@
 //! Lookup tables over one realm's data, so that a request costs about its page, not the
 //! realm: users by id, the group tree, members per group, direct users per role, linked
 //! users per identity provider, role mappings per group, and whether the event lists are
-//! in time order. Built on first use and kept in the [`crate::state::World`] until the
+//! in time order. Built on first use and kept in the `World` until the
 //! data changes (every write to the world clears them).
 
-use crate::realm::RealmData;
+use crate::locks::lock;
+use crate::model::json::str_of;
+use crate::model::realm::RealmData;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
 
 #[derive(Debug, Default)]
 pub(crate) struct RealmIndex {
@@ -132,7 +130,7 @@ pub(crate) struct IndexCache(Mutex<HashMap<String, Arc<RealmIndex>>>);
 
 impl IndexCache {
     pub(crate) fn get(&self, realm: &RealmData) -> Arc<RealmIndex> {
-        let mut map = crate::state::lock(&self.0);
+        let mut map = lock(&self.0);
         Arc::clone(
             map.entry(realm.name.clone())
                 .or_insert_with(|| Arc::new(RealmIndex::build(realm))),
@@ -140,6 +138,6 @@ impl IndexCache {
     }
 
     pub(crate) fn clear(&self) {
-        crate::state::lock(&self.0).clear();
+        lock(&self.0).clear();
     }
 }

@@ -3,10 +3,11 @@
 //! admin events (filters, direction, legacy pre-26.2 behaviour) and the
 //! events configuration.
 
-use crate::api::{self, Ctx};
-use crate::dates::{self, End};
-use crate::http::Response;
-use crate::realm::RealmData;
+use super::context::Ctx;
+use super::params::{self, End, params};
+use crate::model::json::str_of;
+use crate::model::realm::RealmData;
+use crate::wire::http::Response;
 use serde_json::{Value, json};
 
 /// Which session list a route serves.
@@ -14,10 +15,6 @@ use serde_json::{Value, json};
 pub(crate) enum Sessions {
     Online,
     Offline,
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
 fn on_client(session: &Value, client_uuid: &str) -> bool {
@@ -37,7 +34,7 @@ pub(crate) fn client_sessions(
     if !realm.clients.iter().any(|c| str_of(c, "id") == id) {
         return Err(Response::error(404, "Could not find client"));
     }
-    let page = api::page(ctx, Some(100))?;
+    let page = params::page(ctx, Some(100))?;
     let all = match kind {
         Sessions::Online => &realm.user_sessions,
         Sessions::Offline => &realm.offline_sessions,
@@ -76,16 +73,6 @@ pub(crate) fn session_stats(realm: &RealmData) -> Response {
     Response::json(200, &Value::Array(stats))
 }
 
-/// Every value of a repeatable query parameter.
-fn params<'a>(ctx: &'a Ctx, name: &str) -> Vec<&'a str> {
-    ctx.req
-        .query
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
-
 /// Pages `list` after `keep`, time-ordered: newest first unless `direction=asc`
 /// (ignored by legacy servers); legacy servers also hide `id`.
 fn serve_events(
@@ -96,9 +83,9 @@ fn serve_events(
     keep: impl Fn(&Value) -> bool,
 ) -> Result<Response, Response> {
     let legacy = ctx.world.legacy_events;
-    let from = dates::bound(ctx.req, End::From, legacy)?;
-    let to = dates::bound(ctx.req, End::To, legacy)?;
-    let page = api::page(ctx, Some(100))?;
+    let from = params::bound(ctx.req, End::From, legacy)?;
+    let to = params::bound(ctx.req, End::To, legacy)?;
+    let page = params::page(ctx, Some(100))?;
     let time = |e: &Value| e.get("time").and_then(Value::as_i64).unwrap_or(0);
     let ascending = !legacy && ctx.req.param("direction") == Some("asc");
     let unstable = ctx.world.unstable_event_ties;

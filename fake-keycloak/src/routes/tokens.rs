@@ -1,83 +1,17 @@
-//! Tokens: the client_credentials token endpoint with Keycloak's exact error
-//! bodies, the store of issued (expiring, revocable) opaque tokens, and the
-//! bearer lookup used by the admin API.
+//! Tokens: the client_credentials token endpoint with Keycloak's exact error bodies,
+//! and the bearer lookup used by the Admin API (the store of issued tokens is the
+//! model's, `model::tokens`).
 
-use crate::api::{Ctx, Outcome};
-use crate::http::{Request, Response, base64_decode, parse_pairs, percent_decode};
-use crate::ids::{BASE64URL, SplitMix};
-use crate::state::lock;
+use super::context::{Ctx, Outcome};
+use crate::locks::lock;
+use crate::model::tokens::{IssuedToken, TokenStore};
+use crate::wire::codec::{base64_decode, parse_pairs, percent_decode};
+use crate::wire::http::{Request, Response};
 use serde_json::json;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 const INVALID_CREDENTIALS: &str = "Invalid client or Invalid client credentials";
-
-/// Who a token was issued to, and until when it works.
-#[derive(Debug, Clone)]
-pub(crate) struct IssuedToken {
-    pub realm: String,
-    pub client_id: String,
-    pub expires_at: Instant,
-}
-
-/// Live tokens plus the count of every token ever issued.
-pub(crate) struct TokenStore {
-    live: HashMap<String, IssuedToken>,
-    issued: usize,
-    rng: SplitMix,
-}
-
-impl TokenStore {
-    pub(crate) fn new() -> Self {
-        let seed = RandomState::new().hash_one(SystemTime::now());
-        Self {
-            live: HashMap::new(),
-            issued: 0,
-            rng: SplitMix::new(seed),
-        }
-    }
-
-    /// A new random-looking token (three base64url segments, like a JWT).
-    pub(crate) fn issue(&mut self, realm: &str, client_id: &str, lifetime: Duration) -> String {
-        let now = Instant::now();
-        if self.live.len() > 10_000 {
-            self.live.retain(|_, t| t.expires_at > now);
-        }
-        let token = format!(
-            "{}{}.{}.{}",
-            crate::TOKEN_PREFIX,
-            self.rng.chars(BASE64URL, 16),
-            self.rng.chars(BASE64URL, 240),
-            self.rng.chars(BASE64URL, 86)
-        );
-        let issued = IssuedToken {
-            realm: realm.to_string(),
-            client_id: client_id.to_string(),
-            expires_at: now + lifetime,
-        };
-        self.live.insert(token.clone(), issued);
-        self.issued += 1;
-        token
-    }
-
-    /// The token's grant, if it was issued, is not revoked and has not expired.
-    pub(crate) fn lookup(&self, token: &str) -> Option<IssuedToken> {
-        self.live
-            .get(token)
-            .filter(|t| Instant::now() < t.expires_at)
-            .cloned()
-    }
-
-    pub(crate) fn revoke_all(&mut self) {
-        self.live.clear();
-    }
-
-    pub(crate) fn issued(&self) -> usize {
-        self.issued
-    }
-}
 
 /// The grant behind `Authorization: Bearer <token>`, if valid.
 pub(crate) fn valid_bearer(tokens: &Mutex<TokenStore>, req: &Request) -> Option<IssuedToken> {

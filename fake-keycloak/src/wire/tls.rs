@@ -1,11 +1,17 @@
 //! HTTPS for the fake: a rustls server config from a PEM certificate chain and key
 //! (tests generate a private CA and a server certificate for 127.0.0.1 and localhost).
 
-use crate::config::TlsIdentity;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io;
 use std::sync::Arc;
+
+/// A server certificate (chain) and its private key, both PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsIdentity {
+    pub cert_chain_pem: String,
+    pub key_pem: String,
+}
 
 pub(crate) fn server_config(identity: &TlsIdentity) -> io::Result<Arc<rustls::ServerConfig>> {
     let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_string());

@@ -2,8 +2,9 @@
 //! protocol mappers), two identity providers with clear-text client secrets,
 //! users' federated identity links, and organizations with their members.
 
-use crate::config::{CORP_IDP_SECRET, GITHUB_IDP_SECRET};
-use crate::ids::{fnv1a, uuid};
+use super::secrets::{CORP_IDP_SECRET, GITHUB_IDP_SECRET};
+use crate::model::ids::{fnv1a, uuid};
+use crate::model::json::set;
 use serde_json::{Value, json};
 
 /// (name, protocol, description, extra attributes, [(mapper name, mapper type)]).
@@ -145,7 +146,7 @@ pub(crate) fn client_scopes(realm: &str) -> Vec<Value> {
                 "include.in.token.scope": "true", "display.on.consent.screen": "true",
             });
             for (k, v) in *extra {
-                crate::realm::set(&mut attributes, k, json!(v));
+                set(&mut attributes, k, json!(v));
             }
             let mut scope = json!({
                 "id": uuid(realm, "client-scope", i as u64), "name": name,
@@ -156,7 +157,7 @@ pub(crate) fn client_scopes(realm: &str) -> Vec<Value> {
                     .iter()
                     .map(|(mapper, kind)| mapper_rep(realm, name, protocol, mapper, kind))
                     .collect();
-                crate::realm::set(&mut scope, "protocolMappers", Value::Array(reps));
+                set(&mut scope, "protocolMappers", Value::Array(reps));
             }
             scope
         })

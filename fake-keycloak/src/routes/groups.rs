@@ -3,10 +3,11 @@
 //! direct children. Legacy (Keycloak 22 and older): `/groups` nests the whole
 //! subtree in `subGroups`, and `GET /children` is 405.
 
-use crate::api::{self, Ctx, method_not_allowed};
-use crate::http::Response;
-use crate::index::RealmIndex;
-use crate::realm::RealmData;
+use super::context::{Ctx, method_not_allowed};
+use super::params;
+use crate::model::index::RealmIndex;
+use crate::model::realm::RealmData;
+use crate::wire::http::Response;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -113,8 +114,8 @@ fn legacy<'a>(idx: &Index<'a>, g: &'a Value, full: bool, depth: usize) -> Map<St
 pub(crate) fn list(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
     let idx = Index::new(ctx, realm);
     let top = idx.children(None);
-    let page = api::page(ctx, None)?;
-    let full = !api::flag(ctx.req, "briefRepresentation", true);
+    let page = params::page(ctx, None)?;
+    let full = !params::flag(ctx.req, "briefRepresentation", true);
     let items = top[page.range(top.len())]
         .iter()
         .map(|g| {
@@ -130,7 +131,7 @@ pub(crate) fn list(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
 
 /// `GET /groups/count`: `{"count": n}`, all groups or top level with `top=true`.
 pub(crate) fn count(ctx: &Ctx, realm: &RealmData) -> Response {
-    let n = if api::flag(ctx.req, "top", false) {
+    let n = if params::flag(ctx.req, "top", false) {
         Index::new(ctx, realm).children(None).len()
     } else {
         realm.groups.len()
@@ -159,8 +160,8 @@ pub(crate) fn children(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Respons
     if ctx.world.legacy_groups {
         return Err(method_not_allowed());
     }
-    let page = api::page(ctx, Some(10))?;
-    let full = !api::flag(ctx.req, "briefRepresentation", false);
+    let page = params::page(ctx, Some(10))?;
+    let full = !params::flag(ctx.req, "briefRepresentation", false);
     let kids = idx.children(id_of(g));
     let items = kids[page.range(kids.len())]
         .iter()
@@ -173,8 +174,8 @@ pub(crate) fn children(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Respons
 pub(crate) fn members(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Response, Response> {
     let idx = Index::new(ctx, realm);
     idx.get(id)?;
-    let page = api::page(ctx, Some(100))?;
-    let brief = api::flag(ctx.req, "briefRepresentation", false);
+    let page = params::page(ctx, Some(100))?;
+    let brief = params::flag(ctx.req, "briefRepresentation", false);
     let members = idx.ix.members.get(id).map_or(&[][..], Vec::as_slice);
     let users = members[page.range(members.len())]
         .iter()

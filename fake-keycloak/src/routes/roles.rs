@@ -1,15 +1,13 @@
-//! Role endpoints beyond the realm role list: client roles, the direct
-//! children of composite roles (`/roles-by-id/{id}/composites`), users with a
-//! direct mapping of a realm or client role, and a group's role mappings.
+//! Role endpoints: realm roles, client roles, the direct children of composite roles
+//! (`/roles-by-id/{id}/composites`), users with a direct mapping of a realm or client
+//! role, and a group's role mappings.
 
-use crate::api::{self, Ctx};
-use crate::http::Response;
-use crate::realm::RealmData;
+use super::context::Ctx;
+use super::params;
+use crate::model::json::str_of;
+use crate::model::realm::RealmData;
+use crate::wire::http::Response;
 use serde_json::{Map, Value, json};
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
 
 /// A role as returned: brief drops `attributes`, full always has them.
 pub(crate) fn role_rep(role: &Value, brief: bool) -> Value {
@@ -22,6 +20,17 @@ pub(crate) fn role_rep(role: &Value, brief: bool) -> Value {
         }
     }
     rep
+}
+
+/// `GET /roles`: realm roles, brief by default, no default max.
+pub(crate) fn realm_roles(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
+    let page = params::page(ctx, None)?;
+    let brief = params::flag(ctx.req, "briefRepresentation", true);
+    let items = realm.roles[page.range(realm.roles.len())]
+        .iter()
+        .map(|r| role_rep(r, brief))
+        .collect();
+    Ok(Response::json(200, &Value::Array(items)))
 }
 
 fn find_client<'a>(realm: &'a RealmData, id: &str) -> Result<&'a Value, Response> {
@@ -44,8 +53,8 @@ fn all_roles(realm: &RealmData) -> impl Iterator<Item = &Value> {
 /// `GET /clients/{id}/roles`: brief by default, no default max.
 pub(crate) fn client_roles(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Response, Response> {
     find_client(realm, id)?;
-    let page = api::page(ctx, None)?;
-    let brief = api::flag(ctx.req, "briefRepresentation", true);
+    let page = params::page(ctx, None)?;
+    let brief = params::flag(ctx.req, "briefRepresentation", true);
     let roles: Vec<&Value> = realm
         .client_roles
         .iter()
@@ -63,7 +72,7 @@ pub(crate) fn composites(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Respo
     if !all_roles(realm).any(|r| str_of(r, "id") == id) {
         return Err(role_not_found());
     }
-    let page = api::page(ctx, None)?;
+    let page = params::page(ctx, None)?;
     let children: Vec<&Value> = realm
         .composites
         .iter()
@@ -79,8 +88,8 @@ pub(crate) fn composites(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Respo
 
 /// Users mapped directly to `role_id`, in user order; default max 100.
 fn role_users(ctx: &Ctx, realm: &RealmData, role_id: &str) -> Result<Response, Response> {
-    let page = api::page(ctx, Some(100))?;
-    let brief = api::flag(ctx.req, "briefRepresentation", false);
+    let page = params::page(ctx, Some(100))?;
+    let brief = params::flag(ctx.req, "briefRepresentation", false);
     let index = ctx.world.index(realm);
     let holders = index.role_users.get(role_id).map_or(&[][..], Vec::as_slice);
     let users = holders[page.range(holders.len())]

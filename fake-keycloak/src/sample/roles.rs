@@ -7,9 +7,9 @@
 //! `"crm/crm-admin"` a client role (clientId/role), and `"default-roles"`
 //! stands for `default-roles-<realm>`.
 
-use crate::ids::{fnv1a, uuid};
-use crate::realm::set;
-use crate::sample_clients::client_uuid;
+use super::clients::client_uuid;
+use crate::model::ids::{fnv1a, uuid};
+use crate::model::json::{set, str_of};
 use serde_json::{Map, Value, json};
 
 /// The sample's client roles, composites and direct role mappings.
@@ -141,10 +141,6 @@ const USER_ROLE_SPECS: &[&str] = &[
     "crm/crm-admin",
     "billing-app/invoice-viewer",
 ];
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
 
 /// Builds the role graph, fixes every role's `composite` flag and each
 /// group's `realmRoles`/`clientRoles` to agree with it.

@@ -6,10 +6,12 @@
 //! tenth as many admin events, oldest first. Deterministic, like the sample; generated
 //! in a few seconds for a million users.
 
-use crate::ids::uuid;
-use crate::realm::{RealmData, sample_realm, set};
-use crate::sample_activity::SAMPLE_EPOCH_MS;
-use crate::sample_clients::{base_client, client_uuid};
+use super::activity::SAMPLE_EPOCH_MS;
+use super::clients::{base_client, client_uuid};
+use super::realm::sample_realm;
+use crate::model::ids::uuid;
+use crate::model::json::{set, str_of};
+use crate::model::realm::RealmData;
 use serde_json::{Value, json};
 
 /// Groups, realm roles and clients of the benchmark realm, whatever its users.
@@ -20,10 +22,6 @@ pub const BENCH_CLIENTS: usize = 200;
 const FAN_OUT: usize = 20;
 /// Top-level synthetic groups.
 const TOPS: usize = 10;
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
 
 /// The sample realm `name` with `users` users, grown to the benchmark shape, with
 /// `events` user events (and `events / 10` admin events).

@@ -1,10 +1,8 @@
-//! The `dateFrom`/`dateTo` bounds of the event endpoints: `yyyy-MM-dd` (a
-//! whole UTC day, inclusive) or, since Keycloak 26.2, epoch milliseconds
-//! (inclusive). Legacy servers accept dates only.
+//! Date arithmetic for the event filters: the epoch milliseconds of a `yyyy-MM-dd` day
+//! (proleptic Gregorian, UTC), or none if the string is not a valid day.
 
-use crate::http::{Request, Response};
-
-const DAY_MS: i64 = 86_400_000;
+/// Milliseconds in a day.
+pub(crate) const DAY_MS: i64 = 86_400_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 /// `days_from_civil`).
@@ -44,45 +42,6 @@ pub(crate) fn parse_day(s: &str) -> Option<i64> {
         return None;
     }
     Some(days_from_civil(y, m, d) * DAY_MS)
-}
-
-/// Which end of the range a parameter bounds.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum End {
-    From,
-    To,
-}
-
-/// The inclusive bound given by `dateFrom` (End::From) or `dateTo` (End::To),
-/// or Keycloak's 400.
-pub(crate) fn bound(req: &Request, end: End, legacy: bool) -> Result<Option<i64>, Response> {
-    let (param, label) = match end {
-        End::From => ("dateFrom", "Date(From)"),
-        End::To => ("dateTo", "Date(To)"),
-    };
-    let Some(raw) = req.param(param).map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if let Some(day) = parse_day(raw) {
-        return Ok(Some(match end {
-            End::From => day,
-            End::To => day + DAY_MS - 1,
-        }));
-    }
-    let is_ms = raw.len() <= 15 && raw.bytes().all(|c| c.is_ascii_digit());
-    match raw.parse::<i64>() {
-        Ok(ms) if is_ms && !legacy => Ok(Some(ms)),
-        _ if legacy => Err(Response::error(
-            400,
-            &format!("Invalid value for '{label}', must be formatted as yyyy-MM-dd"),
-        )),
-        _ => Err(Response::error(
-            400,
-            &format!(
-                "Invalid value for '{label}', must be formatted as yyyy-MM-dd or epoch milliseconds"
-            ),
-        )),
-    }
 }
 
 #[cfg(test)]

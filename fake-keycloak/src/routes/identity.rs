@@ -3,15 +3,13 @@
 //! links and the `idpAlias` filter of `/users`, and organizations with their
 //! members (404 when the realm has organizations disabled).
 
-use crate::admin::user_rep;
-use crate::api::{self, Ctx};
-use crate::http::Response;
-use crate::realm::{RealmData, set};
+use super::context::Ctx;
+use super::params::{self, Page};
+use super::users::user_rep;
+use crate::model::json::{set, str_of};
+use crate::model::realm::RealmData;
+use crate::wire::http::Response;
 use serde_json::{Value, json};
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
 
 /// Keycloak's `ErrorRepresentation` body.
 fn error_message(status: u16, message: &str) -> Response {
@@ -30,14 +28,14 @@ const IDP_BRIEF: [&str; 5] = [
 /// `GET /identity-provider/instances`: full by default, no default max.
 pub(crate) fn identity_providers(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
     let page = if ctx.world.legacy_idp_instances {
-        api::Page {
+        Page {
             first: 0,
             max: None,
         }
     } else {
-        api::page(ctx, None)?
+        params::page(ctx, None)?
     };
-    let brief = api::flag(ctx.req, "briefRepresentation", false);
+    let brief = params::flag(ctx.req, "briefRepresentation", false);
     let idps = &realm.identity_providers;
     let items = idps[page.range(idps.len())]
         .iter()
@@ -80,8 +78,8 @@ fn require_organizations(realm: &RealmData) -> Result<(), Response> {
 /// `GET /organizations`: brief by default (no `attributes`), default max 10.
 pub(crate) fn organizations(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
     require_organizations(realm)?;
-    let page = api::page(ctx, Some(10))?;
-    let brief = api::flag(ctx.req, "briefRepresentation", true);
+    let page = params::page(ctx, Some(10))?;
+    let brief = params::flag(ctx.req, "briefRepresentation", true);
     let orgs = &realm.organizations;
     let items = orgs[page.range(orgs.len())]
         .iter()
@@ -107,8 +105,8 @@ pub(crate) fn organization_members(
     if !realm.organizations.iter().any(|o| str_of(o, "id") == id) {
         return Err(error_message(404, "Organization not found"));
     }
-    let page = api::page(ctx, Some(10))?;
-    let brief = api::flag(ctx.req, "briefRepresentation", false);
+    let page = params::page(ctx, Some(10))?;
+    let brief = params::flag(ctx.req, "briefRepresentation", false);
     let index = ctx.world.index(realm);
     let members: Vec<(&Value, &str)> = index
         .org_members

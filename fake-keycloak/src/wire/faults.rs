@@ -1,5 +1,5 @@
 //! Fault injection rules: which requests they match, how many times they fire,
-//! and what they do (the server applies them, see `server.rs`).
+//! and what they do (`exchange.rs` applies them).
 
 use std::time::Duration;
 

@@ -3,17 +3,19 @@
 //! and [`sync_client`], which makes the list agree with the configured
 //! [`ServiceClient`]s.
 
-use crate::config::{
+use super::secrets::{
     BILLING_PRIVATE_KEY, BILLING_REGISTRATION_TOKEN, BILLING_SECRET, CRM_SECRET, SAMPLE_CLIENT_ID,
-    SAMPLE_CLIENT_SECRET, ServiceClient,
+    SAMPLE_CLIENT_SECRET,
 };
-use crate::ids::uuid;
-use crate::realm::{RealmData, set};
+use crate::model::clients::ServiceClient;
+use crate::model::ids::{fnv1a, uuid};
+use crate::model::json::set;
+use crate::model::realm::RealmData;
 use serde_json::{Value, json};
 
 /// The internal id (uuid) of client `client_id` in `realm`'s sample.
 pub(crate) fn client_uuid(realm: &str, client_id: &str) -> String {
-    uuid(realm, "client", crate::ids::fnv1a(client_id.as_bytes()))
+    uuid(realm, "client", fnv1a(client_id.as_bytes()))
 }
 
 /// A client representation with Keycloak 26's default fields.

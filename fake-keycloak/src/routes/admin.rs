@@ -1,18 +1,18 @@
 //! The Admin REST API under `/admin/realms`: bearer, realm and role checks (in
-//! Keycloak's order: 401, then 404, then 403), routing, and the realm, users,
-//! realm roles and clients endpoints. The others live in `groups.rs`,
-//! `roles.rs` (client roles, composites, role users, group role mappings),
-//! `identity.rs` (identity providers, federated identities, organizations)
-//! and `activity.rs` (sessions, events).
+//! Keycloak's order: 401, then 404, then 403), the realm list, and routing to one file
+//! per family: `realm.rs` (representation, clients, client scopes, components),
+//! `users.rs`, `groups.rs`, `roles.rs` (realm and client roles, composites, role users,
+//! group role mappings), `identity.rs` (identity providers, federated identities,
+//! organizations) and `activity.rs` (sessions, events).
 
-use crate::activity::{self, Sessions};
-use crate::api::{self, Ctx, forbidden, method_not_allowed, not_found, unauthorized};
-use crate::auth::IssuedToken;
-use crate::config::ServiceClient;
-use crate::http::Response;
-use crate::realm::RealmData;
-use crate::{groups, identity, roles};
-use serde_json::{Value, json};
+use super::activity::{self, Sessions};
+use super::context::{Ctx, forbidden, method_not_allowed, not_found, unauthorized};
+use super::{groups, identity, realm, roles, users};
+use crate::model::clients::ServiceClient;
+use crate::model::realm::RealmData;
+use crate::model::tokens::IssuedToken;
+use crate::wire::http::Response;
+use serde_json::Value;
 
 const VIEW_USERS: &str = "view-users";
 const VIEW_REALM: &str = "view-realm";
@@ -179,10 +179,10 @@ pub(crate) fn handle(
 
 fn serve(ctx: &Ctx, realm: &RealmData, route: Route) -> Result<Response, Response> {
     match route {
-        Route::Realm => Ok(Response::json(200, &realm.representation)),
-        Route::Users => users(ctx, realm),
-        Route::UsersCount => Ok(Response::json(200, &json!(realm.users.len()))),
-        Route::User(id) => user(ctx, realm, id),
+        Route::Realm => Ok(realm::representation(realm)),
+        Route::Users => users::list(ctx, realm),
+        Route::UsersCount => Ok(users::count(realm)),
+        Route::User(id) => users::one(ctx, realm, id),
         Route::FederatedIdentity(id) => identity::federated_identity(realm, id),
         Route::Groups => groups::list(ctx, realm),
         Route::GroupsCount => Ok(groups::count(ctx, realm)),
@@ -190,34 +190,22 @@ fn serve(ctx: &Ctx, realm: &RealmData, route: Route) -> Result<Response, Respons
         Route::Children(id) => groups::children(ctx, realm, id),
         Route::Members(id) => groups::members(ctx, realm, id),
         Route::GroupRoleMappings(id) => roles::group_role_mappings(ctx, realm, id),
-        Route::Roles => realm_roles(ctx, realm),
+        Route::Roles => roles::realm_roles(ctx, realm),
         Route::RoleUsers(name) => roles::realm_role_users(ctx, realm, name),
         Route::RoleComposites(id) => roles::composites(ctx, realm, id),
         Route::SessionStats => Ok(activity::session_stats(realm)),
-        Route::Clients => clients(ctx, realm),
+        Route::Clients => realm::clients(ctx, realm),
         Route::ClientRoles(id) => roles::client_roles(ctx, realm, id),
         Route::ClientRoleUsers(id, name) => roles::client_role_users(ctx, realm, id, name),
         Route::ClientSessions(id, kind) => activity::client_sessions(ctx, realm, id, kind),
-        Route::ClientScopes => Ok(Response::json(
-            200,
-            &Value::Array(realm.client_scopes.clone()),
-        )),
+        Route::ClientScopes => Ok(realm::client_scopes(realm)),
         Route::IdentityProviders => identity::identity_providers(ctx, realm),
         Route::Organizations => identity::organizations(ctx, realm),
         Route::OrganizationMembers(id) => identity::organization_members(ctx, realm, id),
         Route::Events => activity::events(ctx, realm),
         Route::AdminEvents => activity::admin_events(ctx, realm),
         Route::EventsConfig => Ok(activity::events_config(realm)),
-        Route::Components => {
-            let wanted = ctx.req.param("type");
-            let list: Vec<Value> = realm
-                .components
-                .iter()
-                .filter(|c| wanted.is_none_or(|t| c.get("providerType") == Some(&json!(t))))
-                .cloned()
-                .collect();
-            Ok(Response::json(200, &Value::Array(list)))
-        }
+        Route::Components => Ok(realm::components(ctx, realm)),
     }
 }
 
@@ -240,85 +228,4 @@ pub(crate) fn realm_list(ctx: &Ctx, token: Option<&IssuedToken>) -> Response {
         .map(|r| r.representation.clone())
         .collect();
     Response::json(200, &Value::Array(reps))
-}
-
-/// A user as returned: the full representation, minus attributes when brief.
-pub(crate) fn user_rep(user: &Value, brief: bool) -> Value {
-    let mut rep = user.clone();
-    if let Some(map) = rep.as_object_mut().filter(|_| brief) {
-        map.remove("attributes");
-    }
-    rep
-}
-
-/// `GET /users`; `idpAlias` keeps users linked to that provider (unless the
-/// server predates the parameter).
-fn users(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
-    let page = api::page(ctx, Some(100))?;
-    let brief = api::flag(ctx.req, "briefRepresentation", false);
-    let alias = ctx
-        .req
-        .param("idpAlias")
-        .filter(|_| !ctx.world.legacy_idp_alias_filter);
-    let skip = brief.then_some("attributes");
-    match alias {
-        None => {
-            let users = &realm.users[page.range(realm.users.len())];
-            Ok(Response::json_list(users, skip))
-        }
-        Some(alias) => {
-            let index = ctx.world.index(realm);
-            let linked = index.linked.get(alias).map_or(&[][..], Vec::as_slice);
-            let users = linked[page.range(linked.len())]
-                .iter()
-                .map(|&i| &realm.users[i]);
-            Ok(Response::json_list(users, skip))
-        }
-    }
-}
-
-fn user(ctx: &Ctx, realm: &RealmData, id: &str) -> Result<Response, Response> {
-    let brief = api::flag(ctx.req, "briefRepresentation", false);
-    let index = ctx.world.index(realm);
-    index
-        .user_pos
-        .get(id)
-        .and_then(|&i| realm.users.get(i))
-        .map(|u| Response::json(200, &user_rep(u, brief)))
-        .ok_or_else(|| Response::error(404, "User not found"))
-}
-
-/// `GET /roles`: realm roles, brief by default, no default max.
-fn realm_roles(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
-    let page = api::page(ctx, None)?;
-    let brief = api::flag(ctx.req, "briefRepresentation", true);
-    let items = realm.roles[page.range(realm.roles.len())]
-        .iter()
-        .map(|r| roles::role_rep(r, brief))
-        .collect();
-    Ok(Response::json(200, &Value::Array(items)))
-}
-
-/// `clientId` filters exactly, or by substring with `search=true`.
-fn clients(ctx: &Ctx, realm: &RealmData) -> Result<Response, Response> {
-    let page = api::page(ctx, None)?;
-    let wanted = ctx.req.param("clientId");
-    let search = api::flag(ctx.req, "search", false);
-    let matching: Vec<&Value> = realm
-        .clients
-        .iter()
-        .filter(|c| {
-            let id = c["clientId"].as_str().unwrap_or("");
-            match wanted {
-                None => true,
-                Some(w) if search => id.contains(w),
-                Some(w) => id == w,
-            }
-        })
-        .collect();
-    let items = matching[page.range(matching.len())]
-        .iter()
-        .map(|c| (*c).clone())
-        .collect();
-    Ok(Response::json(200, &Value::Array(items)))
 }
