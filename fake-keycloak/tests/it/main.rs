@@ -7,6 +7,7 @@ mod activity;
 mod faults;
 mod groups;
 mod identity;
+mod layers;
 mod realm;
 mod roles;
 mod sample;
