@@ -1,63 +1,12 @@
 //! Configuration of a fake server (realms, service clients, token lifetime,
-//! compatibility switches for older Keycloak versions, relative path, port),
-//! the ready-made sample configurations, and every secret the sample serves.
+//! compatibility switches for older Keycloak versions, relative path, port, TLS) and
+//! the ready-made sample configurations.
 
-use crate::realm::{RealmData, sample_realm};
-
-/// The realm of [`FakeConfig::sample`].
-pub const SAMPLE_REALM: &str = "acme";
-/// The fully privileged service client of [`FakeConfig::sample`].
-pub const SAMPLE_CLIENT_ID: &str = "source-keycloak";
-/// The secret of [`SAMPLE_CLIENT_ID`] (a fake secret, safe to print).
-pub const SAMPLE_CLIENT_SECRET: &str = "fake-secret-9f8e7d6c5b4a";
-
-/// billing-app's client secret (served in clear by `GET /clients`).
-pub const BILLING_SECRET: &str = "billing-secret-Zx81";
-/// billing-app's `registrationAccessToken`.
-pub const BILLING_REGISTRATION_TOKEN: &str = "rat-eyJhbGciOiJIUzI1NiJ9.fake-registration-Rt47";
-/// billing-app's `jwt.credential.private.key` attribute.
-pub const BILLING_PRIVATE_KEY: &str = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-fake-private-key";
-/// crm's client secret.
-pub const CRM_SECRET: &str = "crm-secret-Hb62";
-/// The realm representation's `smtpServer.password` (Keycloak would mask it).
-pub const SMTP_PASSWORD: &str = "smtp-password-Kq93";
-/// `config.clientSecret` of identity provider `corp-oidc` (Keycloak would mask it).
-pub const CORP_IDP_SECRET: &str = "idp-secret-Wq71";
-/// `config.clientSecret` of identity provider `github` (Keycloak would mask it).
-pub const GITHUB_IDP_SECRET: &str = "idp-secret-Gh22";
-
-/// Every secret any sample configuration serves or accepts, in every realm:
-/// none of them may ever appear in a connector's output.
-pub const SAMPLE_SECRETS: &[&str] = &[
-    SAMPLE_CLIENT_SECRET,
-    "fake-secret-noroles-1",
-    "fake-secret-noclients-2",
-    "fake-secret-nosa-3",
-    BILLING_SECRET,
-    BILLING_REGISTRATION_TOKEN,
-    BILLING_PRIVATE_KEY,
-    CRM_SECRET,
-    SMTP_PASSWORD,
-    CORP_IDP_SECRET,
-    GITHUB_IDP_SECRET,
-];
-
-/// A client that can ask the token endpoint for a client_credentials token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceClient {
-    /// The realm the client lives in (tokens are issued in this realm).
-    pub realm: String,
-    pub client_id: String,
-    pub secret: String,
-    /// Whether "service accounts" are enabled (needed for client_credentials).
-    pub service_account: bool,
-    /// Public clients have no secret and cannot use client_credentials.
-    pub public: bool,
-    /// realm-management role names: view-users, view-realm, view-clients, view-events.
-    pub roles: Vec<String>,
-    /// Other realms whose admin API this client's tokens may also read.
-    pub extra_realms: Vec<String>,
-}
+use crate::model::clients::ServiceClient;
+use crate::model::realm::RealmData;
+use crate::sample::realm::sample_realm;
+use crate::sample::secrets::{SAMPLE_CLIENT_ID, SAMPLE_CLIENT_SECRET, SAMPLE_REALM};
+use crate::wire::tls::TlsIdentity;
 
 /// Everything a [`crate::FakeKeycloak`] serves.
 #[derive(Debug, Clone)]
@@ -89,13 +38,6 @@ pub struct FakeConfig {
     /// Also answer `GET /__fake/log?from=N` (not logged itself): the request log from
     /// entry N on plus its length, for benchmarks that count and replay requests.
     pub log_endpoint: bool,
-}
-
-/// A server certificate (chain) and its private key, both PEM.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsIdentity {
-    pub cert_chain_pem: String,
-    pub key_pem: String,
 }
 
 impl FakeConfig {
