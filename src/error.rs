@@ -58,6 +58,10 @@ pub enum Error {
     },
     /// An answer larger than `max_response_mb`.
     TooLarge { path: String, cap_mb: u64 },
+    /// The account may not read what a stream needs, seen without a 403: a probe refused
+    /// earlier, an empty client list (Keycloak 22–24 answer `200 []` without
+    /// view-clients), a realm without its id (the public part any admin gets).
+    RoleMissing { path: String, detail: String },
     /// The host closed stdout: end quietly.
     BrokenPipe,
     /// Anything else that is our fault.
@@ -66,17 +70,26 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// The statuses a retry may cure (timeout, rate limit, server errors): the one table
+/// of defaults behind both `failure_type` and `is_retryable`.
+pub fn is_transient_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500..=599)
+}
+
 impl Error {
     pub fn failure_type(&self) -> FailureType {
         match self {
-            Error::Config(_) | Error::Auth(_) | Error::Redirect { .. } | Error::TooLarge { .. } => {
-                FailureType::Config
-            }
-            Error::Http { status, .. } => match status {
-                401 | 403 | 404 => FailureType::Config,
-                408 | 429 | 500..=599 => FailureType::Transient,
-                _ => FailureType::System,
-            },
+            Error::Config(_)
+            | Error::Auth(_)
+            | Error::Redirect { .. }
+            | Error::TooLarge { .. }
+            | Error::RoleMissing { .. } => FailureType::Config,
+            Error::Http { status, .. } if is_transient_status(*status) => FailureType::Transient,
+            Error::Http {
+                status: 401 | 403 | 404,
+                ..
+            } => FailureType::Config,
+            Error::Http { .. } => FailureType::System,
             Error::Transport { .. } | Error::BadResponse { .. } | Error::PagingShifted { .. } => {
                 FailureType::Transient
             }
@@ -90,7 +103,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::BadResponse { .. } => true,
-            Error::Http { status, .. } => matches!(status, 408 | 429 | 500..=599),
+            Error::Http { status, .. } => is_transient_status(*status),
             _ => false,
         }
     }
@@ -164,6 +177,9 @@ impl fmt::Display for Error {
                  reading it was stopped. Lower page_size, or raise max_response_mb if the \
                  server really sends that much"
             ),
+            Error::RoleMissing { path, detail } => {
+                write!(f, "Keycloak did not let the account read {path} ({detail})")
+            }
             Error::BrokenPipe => f.write_str("the host closed standard output"),
         }
     }

@@ -314,11 +314,9 @@ fn missing_roles(realm: &str, missing: &[Role]) -> Error {
         .min()
         .map(|r| r.probe().join("/"))
         .unwrap_or_default();
-    Error::Http {
-        status: 403,
+    Error::RoleMissing {
         path: format!("/admin/realms/{realm}/{probe}"),
         detail: format!("the probe for {} was refused", crate::roles::names(missing)),
-        retry_after: None,
     }
 }
 
@@ -345,16 +343,20 @@ fn explain(e: Error, stream: &Stream, config: &Config, realm: &str) -> Error {
         .collect::<Vec<_>>()
         .join(", ");
     let client = &config.client_id;
+    let grant = |why: String| {
+        Error::Config(format!(
+            "Keycloak refused stream '{}' in realm '{realm}' ({why}): the service account of \
+             client '{client}' needs the realm-management role(s) {roles} in realm '{realm}'. \
+             Grant them under Clients → {client} → Service accounts roles, or deselect the \
+             stream",
+            stream.name
+        ))
+    };
     match e {
         Error::Http {
             status: 403, path, ..
-        } => Error::Config(format!(
-            "Keycloak refused stream '{}' in realm '{realm}' (HTTP 403 for GET {path}): the \
-             service account of client '{client}' needs the realm-management role(s) {roles} \
-             in realm '{realm}'. Grant them under Clients → {client} → Service accounts roles, \
-             or deselect the stream",
-            stream.name
-        )),
+        } => grant(format!("HTTP 403 for GET {path}")),
+        Error::RoleMissing { path, detail } => grant(format!("{detail}, GET {path}")),
         Error::Http {
             status: 404,
             path,

@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 /// Calls `f` with every client of the realm (full representation, unstripped: callers
 /// must not emit it as it is). Every realm has built-in clients (realm-management,
 /// account…), so an empty list means the account may not see clients: Keycloak 22–24
-/// answer 200 `[]` where 26 answers 403. That becomes the same 403 error, so the user
-/// is told to grant view-clients instead of getting a silently empty stream.
+/// answer 200 `[]` where 26 answers 403. That is `Error::RoleMissing`, so the user is
+/// told to grant view-clients instead of getting a silently empty stream.
 pub fn each_client(ctx: &Ctx, f: &mut dyn FnMut(&Value) -> Result<()>) -> Result<()> {
     let mut seen = 0usize;
     each(ctx, segs(&["clients"]), &[], &mut |client| {
@@ -21,11 +21,9 @@ pub fn each_client(ctx: &Ctx, f: &mut dyn FnMut(&Value) -> Result<()>) -> Result
         f(&client)
     })?;
     if seen == 0 {
-        return Err(Error::Http {
-            status: 403,
+        return Err(Error::RoleMissing {
             path: format!("/admin/realms/{}/clients", ctx.realm),
             detail: "Keycloak listed no clients, not even the built-in ones".into(),
-            retry_after: None,
         });
     }
     Ok(())

@@ -8,11 +8,9 @@ pub fn read(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
     // Any admin gets a cut-down representation (name and display settings, no id);
     // the full one needs view-realm. A partial record would have no primary key.
     if realm.get("id").and_then(|id| id.as_str()).is_none() {
-        return Err(Error::Http {
-            status: 403,
+        return Err(Error::RoleMissing {
             path: format!("/admin/realms/{}", ctx.realm),
             detail: "Keycloak returned only the public part of the realm (no id)".into(),
-            retry_after: None,
         });
     }
     emit(with_realm(realm, ctx.realm))?;
