@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::fanout::fan_out;
 use super::parents::{Parents, each_parent};
+use super::status::{Of, OnStatus, Then, not_served, rule};
 use super::{Ctx, Emit, End, each, with_realm};
 use crate::error::{Error, Result};
 
@@ -22,7 +23,7 @@ pub struct Children {
     pub answer: Answer,
     /// The record of one child of one parent (the engine adds `realm`).
     pub record: fn(&Value, Value) -> Value,
-    /// What statuses mean for this stream, beyond the defaults (`crate::error`).
+    /// What statuses mean for this stream, beyond the defaults (`status`).
     pub status: &'static [OnStatus],
 }
 
@@ -35,32 +36,6 @@ pub enum Answer {
     List,
     /// An object: the children are picked out of it.
     Pick(fn(Value) -> Vec<Value>),
-}
-
-/// A status that is not an error for a stream.
-#[derive(Debug, Clone, Copy)]
-pub struct OnStatus {
-    pub status: u16,
-    /// Which request: the parents' list or a parent's children.
-    pub of: Of,
-    pub then: Then,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Of {
-    Parents,
-    Children,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum Then {
-    /// The parent vanished during the read (deleted between its listing and the read
-    /// of its children): it has no children to emit.
-    SkipParent,
-    /// The server does not serve the stream here (a feature that is off, an endpoint
-    /// this version lacks): a warning with the reason made from Keycloak's detail and
-    /// the realm.
-    NotServed(fn(&str, &str) -> String),
 }
 
 /// Reads a child stream in one realm.
@@ -93,38 +68,28 @@ pub(crate) fn read(ctx: &Ctx, spec: &'static Children, emit: &mut Emit) -> Resul
             }
         };
         match result {
-            Err(e) if matches!(rule(spec, Of::Children, &e), Some(Then::SkipParent)) => Ok(()),
+            Err(e) if matches!(rule(spec.status, Of::Children, &e), Some(Then::SkipParent)) => {
+                Ok(())
+            }
             other => other,
         }
     };
     // A rule for the parents' list is applied where that list is read, so a child's
     // error with the same status is not taken for it.
-    let mut not_served = None;
+    let mut reason = None;
     let parents = |submit: &mut dyn FnMut(Value) -> Result<()>| {
         let result = each_parent(ctx, spec.parents, submit);
-        if let Err(Error::Http { status, detail, .. }) = &result
-            && let Some(Then::NotServed(why)) = rule_for(spec, Of::Parents, *status)
+        if let Err(e) = &result
+            && let Some(why) = not_served(spec.status, e, ctx.realm)
         {
-            not_served = Some(why(detail, ctx.realm));
+            reason = Some(why);
             return Ok(());
         }
         result
     };
     fan_out(ctx, parents, children, emit)?;
-    Ok(match not_served {
+    Ok(match reason {
         Some(why) => End::NotServed(why),
         None => End::Done,
     })
-}
-
-/// The stream's rule for an error of one of its requests, if it has one.
-fn rule(spec: &Children, of: Of, e: &Error) -> Option<Then> {
-    rule_for(spec, of, e.status()?)
-}
-
-fn rule_for(spec: &Children, of: Of, status: u16) -> Option<Then> {
-    spec.status
-        .iter()
-        .find(|r| r.status == status && r.of == of)
-        .map(|r| r.then)
 }

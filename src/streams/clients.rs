@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::fanout::fan_out;
-use super::{Ctx, Emit, End, each, list, segs, shape_client, text, with_realm};
+use super::{Ctx, Emit, End, each, segs, text, with_realm};
 use crate::error::{Error, Result};
 
 /// Calls `f` with every client of the realm (full representation, unstripped: callers
@@ -27,16 +27,6 @@ pub fn each_client(ctx: &Ctx, f: &mut dyn FnMut(&Value) -> Result<()>) -> Result
         });
     }
     Ok(())
-}
-
-/// The `clients` stream: every client without its secrets.
-pub fn read_clients(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    each_client(ctx, &mut |client| {
-        let mut client = client.clone();
-        shape_client(&mut client);
-        emit(with_realm(client, ctx.realm))
-    })?;
-    Ok(End::Done)
 }
 
 /// Active and offline user sessions. Keycloak lists sessions per client, and a session
@@ -101,23 +91,20 @@ fn shape_session(mut session: Value, offline: bool, realm: &str) -> Value {
     with_realm(session, realm)
 }
 
-/// `/client-session-stats` counts come as strings; they are emitted as integers.
-pub fn read_session_stats(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
-    for stat in list(ctx, &["client-session-stats"])? {
-        let count = |k: &str| -> Value {
-            match &stat[k] {
-                Value::String(s) => s.parse::<u64>().map(Value::from).unwrap_or(Value::Null),
-                Value::Number(n) => Value::Number(n.clone()),
-                _ => Value::Null,
-            }
-        };
-        emit(json!({
-            "realm": ctx.realm,
-            "id": stat.get("id"),
-            "clientId": stat.get("clientId"),
-            "active": count("active"),
-            "offline": count("offline"),
-        }))?;
-    }
-    Ok(End::Done)
+/// A `/client-session-stats` row as a record: `{id, clientId, active, offline}`, the
+/// counts as integers (Keycloak sends strings).
+pub fn session_counts(stat: &mut Value) {
+    let count = |k: &str| -> Value {
+        match &stat[k] {
+            Value::String(s) => s.parse::<u64>().map(Value::from).unwrap_or(Value::Null),
+            Value::Number(n) => Value::Number(n.clone()),
+            _ => Value::Null,
+        }
+    };
+    *stat = json!({
+        "id": stat.get("id"),
+        "clientId": stat.get("clientId"),
+        "active": count("active"),
+        "offline": count("offline"),
+    });
 }

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::events::{Kind, LAG_MS, scan_since};
-use super::{ACCESS, Ctx, End, Sink, drop_access, each_spliced, text, with_realm};
+use super::lists::drop_access;
+use super::{ACCESS, Ctx, End, Sink, each_spliced, text, with_realm};
 use crate::error::{Error, Result};
 use crate::time::iso_of;
 use crate::time::now_millis;
