@@ -26,6 +26,7 @@ pub mod singer;
 pub mod state;
 pub mod streams;
 pub mod time;
+pub mod writer;
 
 use std::io::Write;
 use std::process::ExitCode;

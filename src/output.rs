@@ -1,29 +1,26 @@
-//! The only writer of stdout. Every protocol message goes through `Output`: one JSON
-//! object per line, buffered, flushed at each STATE (so a host that checkpoints on state
-//! has everything before it) and at the end, never per record. Free text in LOG and
-//! TRACE messages passes through `redact::text`, and every line is checked for the
-//! registered secrets before it is written (`redact::in_record`): a record or state
-//! that holds one (a server that echoes our token into its data) is written redacted.
+//! The Airbyte front end of the writer core (`crate::writer`): every Airbyte message
+//! goes through `Output`, one JSON object per line, buffered, flushed at each STATE (so a
+//! host that checkpoints on state has everything before it) and at the end, never per
+//! record. Free text in LOG and TRACE messages passes through `redact::text`; the core
+//! checks every line for the registered secrets.
 
-use std::io::{BufWriter, ErrorKind, Write};
+use std::io::Write;
 
 use serde_json::Value;
 
 use crate::error::{Error, FailureType, Result};
 use crate::protocol::*;
 use crate::time::now_millis;
+use crate::writer::Writer;
 
 pub struct Output<W: Write> {
-    out: BufWriter<W>,
-    /// The line being written, checked for secrets before it goes to `out`.
-    line: Vec<u8>,
+    out: Writer<W>,
 }
 
 impl<W: Write> Output<W> {
     pub fn new(w: W) -> Self {
         Output {
-            out: BufWriter::with_capacity(64 * 1024, w),
-            line: Vec::with_capacity(4096),
+            out: Writer::new(w),
         }
     }
 
@@ -32,63 +29,22 @@ impl<W: Write> Output<W> {
     }
 
     fn write(&mut self, msg: &Message) -> Result<()> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, msg)?;
-        if crate::redact::in_record(&self.line) {
-            let mut tree = serde_json::to_value(msg)?;
-            crate::redact::value(&mut tree);
-            self.line.clear();
-            serde_json::to_writer(&mut self.line, &tree)?;
-        }
-        self.send_line()
-    }
-
-    /// Writes `line` and a newline.
-    fn send_line(&mut self) -> Result<()> {
-        self.line.push(b'\n');
-        self.out
-            .write_all(&self.line)
-            .map_err(|e| io_error(e.kind(), &e.to_string()))
+        self.out.message(msg)
     }
 
     pub fn flush(&mut self) -> Result<()> {
-        self.out
-            .flush()
-            .map_err(|e| io_error(e.kind(), &e.to_string()))
+        self.out.flush()
     }
 
+    /// A RECORD: the line serde would write, with the record's own JSON as `data`.
     pub fn record(&mut self, stream: &str, data: &crate::record::Record) -> Result<()> {
-        match data {
-            crate::record::Record::Tree(data) => self.write(&Message::Record {
-                record: Record {
-                    stream,
-                    data,
-                    emitted_at: now_millis(),
-                },
-            }),
-            crate::record::Record::Text(text) => self.write_text_record(stream, text),
-        }
-    }
-
-    /// The line serde writes for a tree record, with the record's own text as `data`.
-    fn write_text_record(&mut self, stream: &str, text: &str) -> Result<()> {
-        // A `\u` escape could spell a secret the check would not see: such a record is
-        // written through its tree, in serde's own spelling.
-        if crate::redact::in_record(text.as_bytes())
-            || memchr::memmem::find(text.as_bytes(), b"\\u").is_some()
-        {
-            let tree = crate::record::Record::Tree(serde_json::from_str(text)?);
-            return self.record(stream, &tree);
-        }
-        self.line.clear();
-        self.line
-            .extend_from_slice(b"{\"type\":\"RECORD\",\"record\":{\"stream\":");
-        serde_json::to_writer(&mut self.line, stream)?;
-        self.line.extend_from_slice(b",\"data\":");
-        self.line.extend_from_slice(text.as_bytes());
-        write!(self.line, ",\"emitted_at\":{}}}}}", now_millis())
-            .map_err(|e| io_error(e.kind(), &e.to_string()))?;
-        self.send_line()
+        let mut head = Vec::with_capacity(64);
+        head.extend_from_slice(b"{\"type\":\"RECORD\",\"record\":{\"stream\":");
+        serde_json::to_writer(&mut head, stream)?;
+        head.extend_from_slice(b",\"data\":");
+        self.out.record(&head, data, |line| {
+            line.extend_from_slice(format!(",\"emitted_at\":{}}}}}", now_millis()).as_bytes());
+        })
     }
 
     pub fn state(&mut self, stream: &str, state: &Value, records: u64) -> Result<()> {
@@ -201,12 +157,4 @@ pub fn install_panic_hook() {
              withheld because they could contain data)"
         );
     }));
-}
-
-fn io_error(kind: ErrorKind, text: &str) -> Error {
-    if kind == ErrorKind::BrokenPipe {
-        Error::BrokenPipe
-    } else {
-        Error::Internal(format!("writing to standard output failed: {text}"))
-    }
 }

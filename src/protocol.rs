@@ -1,5 +1,7 @@
-//! Airbyte protocol messages (protocol v0.5, as modelled by `airbyte-protocol-models`),
-//! as serde types that borrow where they can so writing a record copies nothing.
+//! Protocol messages as serde types that borrow where they can, so writing one copies
+//! nothing: Airbyte's (protocol v0.5, as modelled by `airbyte-protocol-models`) and
+//! Singer's (SCHEMA, STATE, ACTIVATE_VERSION; RECORD lines are framed by hand around a
+//! record's text, in `singer.rs`).
 //! Only what this source emits is modelled; input files (catalog, state) are parsed
 //! leniently in `catalog.rs` and `state.rs`.
 
@@ -158,4 +160,21 @@ pub struct CatalogStream<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_cursor_field: Option<Vec<&'a str>>,
     pub is_resumable: bool,
+}
+
+/// A Singer message (the Singer spec; RECORD is written by `SingerOutput::record`).
+#[derive(Serialize)]
+#[serde(tag = "type")]
+pub enum SingerMessage<'a> {
+    #[serde(rename = "SCHEMA")]
+    Schema {
+        stream: &'a str,
+        schema: &'a Value,
+        key_properties: &'a [&'a str],
+        bookmark_properties: Vec<&'a str>,
+    },
+    #[serde(rename = "STATE")]
+    State { value: &'a Value },
+    #[serde(rename = "ACTIVATE_VERSION")]
+    ActivateVersion { stream: &'a str, version: u64 },
 }

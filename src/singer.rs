@@ -7,7 +7,7 @@
 //! Logs and errors go to stderr, as Singer wants stdout for messages only.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,12 +17,13 @@ use crate::commands::{self, Outcome, Selected};
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::host::{Host, StreamMeta};
-use crate::protocol::Level;
+use crate::protocol::{Level, SingerMessage};
 use crate::record::Record;
 use crate::state;
 use crate::streams::{self, STREAMS, Stream};
 use crate::time::iso_of;
 use crate::time::now_millis;
+use crate::writer::Writer;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -269,7 +270,7 @@ fn about_markdown() -> Result<String> {
 
 /// The Singer writer: messages on stdout (buffered, flushed at STATE), logs on stderr.
 pub struct SingerOutput<W: Write> {
-    out: BufWriter<W>,
+    out: Writer<W>,
     /// The whole state, every stream's bookmark.
     bookmarks: Map<String, Value>,
     /// Full-table streams and their ACTIVATE_VERSION version.
@@ -279,30 +280,18 @@ pub struct SingerOutput<W: Write> {
 impl<W: Write> SingerOutput<W> {
     pub fn new(w: W) -> Self {
         SingerOutput {
-            out: BufWriter::with_capacity(64 * 1024, w),
+            out: Writer::new(w),
             bookmarks: Map::new(),
             versions: HashMap::new(),
         }
     }
 
     fn line(&mut self, text: &str) -> Result<()> {
-        let io = |e: std::io::Error| match e.kind() {
-            std::io::ErrorKind::BrokenPipe => Error::BrokenPipe,
-            _ => Error::Internal(format!("writing to standard output failed: {e}")),
-        };
-        self.out.write_all(text.as_bytes()).map_err(io)?;
-        self.out.write_all(b"\n").map_err(io)
+        self.out.text(text)
     }
 
-    /// A message line; one holding a registered secret is written redacted.
-    fn message(&mut self, message: &Value) -> Result<()> {
-        let text = serde_json::to_string(message)?;
-        if crate::redact::in_record(text.as_bytes()) {
-            let mut tree = message.clone();
-            crate::redact::value(&mut tree);
-            return self.line(&serde_json::to_string(&tree)?);
-        }
-        self.line(&text)
+    fn message(&mut self, message: &SingerMessage) -> Result<()> {
+        self.out.message(message)
     }
 
     fn stderr(&self, level: &str, text: &str) {
@@ -332,14 +321,19 @@ impl<W: Write> Host for SingerOutput<W> {
     fn started(&mut self, stream: &StreamMeta, incremental: bool) -> Result<()> {
         let bookmarks: Vec<&str> = stream.cursor_field.into_iter().collect();
         let schema: Value = serde_json::from_str(stream.schema)?;
-        self.message(&json!({"type": "SCHEMA", "stream": stream.name,
-            "schema": schema, "key_properties": stream.primary_key,
-            "bookmark_properties": bookmarks}))?;
+        self.message(&SingerMessage::Schema {
+            stream: stream.name,
+            schema: &schema,
+            key_properties: stream.primary_key,
+            bookmark_properties: bookmarks,
+        })?;
         if !incremental {
             let version = now_millis();
             self.versions.insert(stream.name.to_string(), version);
-            self.message(&json!({"type": "ACTIVATE_VERSION", "stream": stream.name,
-                "version": version}))?;
+            self.message(&SingerMessage::ActivateVersion {
+                stream: stream.name,
+                version,
+            })?;
         }
         Ok(())
     }
@@ -350,40 +344,20 @@ impl<W: Write> Host for SingerOutput<W> {
 
     fn record(&mut self, stream: &str, data: &Record) -> Result<()> {
         // Written by hand so a record kept as text (`Record::Text`) is not parsed again.
-        let tree;
-        let data = match data {
-            Record::Tree(value) => {
-                tree = serde_json::to_string(value)?;
-                &tree
+        let mut head = Vec::with_capacity(64);
+        head.extend_from_slice(b"{\"type\":\"RECORD\",\"stream\":");
+        serde_json::to_writer(&mut head, stream)?;
+        head.extend_from_slice(b",\"record\":");
+        let version = self.versions.get(stream).copied();
+        self.out.record(&head, data, |line| {
+            line.extend_from_slice(b",\"time_extracted\":\"");
+            line.extend_from_slice(iso_of(now_millis() as i64).as_bytes());
+            line.push(b'"');
+            if let Some(version) = version {
+                line.extend_from_slice(format!(",\"version\":{version}").as_bytes());
             }
-            Record::Text(text) => text,
-        };
-        // As in the Airbyte writer: a record holding a secret, or a `\u` escape that
-        // could spell one, is written through its redacted tree.
-        let redacted;
-        let data = if crate::redact::in_record(data.as_bytes())
-            || memchr::memmem::find(data.as_bytes(), b"\\u").is_some()
-        {
-            let mut tree: Value = serde_json::from_str(data)?;
-            crate::redact::value(&mut tree);
-            redacted = serde_json::to_string(&tree)?;
-            &redacted
-        } else {
-            data
-        };
-        let mut line = String::with_capacity(data.len() + 120);
-        line.push_str("{\"type\":\"RECORD\",\"stream\":");
-        line.push_str(&serde_json::to_string(stream)?);
-        line.push_str(",\"record\":");
-        line.push_str(data);
-        line.push_str(",\"time_extracted\":\"");
-        line.push_str(&iso_of(now_millis() as i64));
-        line.push('"');
-        if let Some(version) = self.versions.get(stream) {
-            line.push_str(&format!(",\"version\":{version}"));
-        }
-        line.push('}');
-        self.line(&line)
+            line.push(b'}');
+        })
     }
 
     fn state(&mut self, stream: &str, state: &Value, _records: u64) -> Result<()> {
@@ -391,7 +365,7 @@ impl<W: Write> Host for SingerOutput<W> {
             self.bookmarks.insert(stream.to_string(), state.clone());
         }
         let value = json!({"bookmarks": self.bookmarks});
-        self.message(&json!({"type": "STATE", "value": value}))?;
+        self.message(&SingerMessage::State { value: &value })?;
         self.flush()
     }
 
@@ -401,16 +375,12 @@ impl<W: Write> Host for SingerOutput<W> {
 
     fn finished(&mut self, stream: &str, complete: bool) -> Result<()> {
         if let (true, Some(version)) = (complete, self.versions.get(stream).copied()) {
-            self.message(&json!({"type": "ACTIVATE_VERSION", "stream": stream,
-                "version": version}))?;
+            self.message(&SingerMessage::ActivateVersion { stream, version })?;
         }
         Ok(())
     }
 
     fn flush(&mut self) -> Result<()> {
-        self.out.flush().map_err(|e| match e.kind() {
-            std::io::ErrorKind::BrokenPipe => Error::BrokenPipe,
-            _ => Error::Internal(format!("writing to standard output failed: {e}")),
-        })
+        self.out.flush()
     }
 }
