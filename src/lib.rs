@@ -6,27 +6,27 @@
 //! credentials; big plain lists stay text, see `record`) → `output::Output` writes RECORD
 //! lines, then STATE after the stream.
 
-pub mod access;
+pub(crate) mod access;
 #[cfg(test)]
 mod arb;
-pub mod catalog;
+pub(crate) mod catalog;
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod config;
-pub mod error;
-pub mod host;
+pub(crate) mod error;
+pub(crate) mod host;
 pub mod http;
 pub mod output;
-pub mod protocol;
+pub(crate) mod protocol;
 pub mod record;
-pub mod redact;
+pub(crate) mod redact;
 pub mod roles;
 pub mod secrets;
 pub mod singer;
-pub mod state;
+pub(crate) mod state;
 pub mod streams;
 pub mod time;
-pub mod writer;
+pub(crate) mod writer;
 
 use std::io::Write;
 use std::process::ExitCode;
