@@ -10,9 +10,9 @@
 #
 # What is real and what stands in:
 #   real:  the Dockerfile (unmodified), `podman build --pull=never -t airbyte/source-keycloak:V .`
-#          run on it exactly as users run `docker build`, the crates from crates.io, the Debian
-#          packages the runtime stage installs, the `docker` CLI that the tests drive
-#          (talking to podman's Docker-API socket instead of dockerd).
+#          run on it as users run `docker build` (plus --ulimit flags this sandbox needs; they
+#          set nothing in the image), the crates from crates.io, the `docker` CLI that the
+#          tests drive (talking to podman's Docker-API socket instead of dockerd).
 #   stand-in: the two FROM images, which cannot be pulled here. `debian:bookworm-slim` is a
 #          debootstrap of bookworm (minbase, slimmed like the official image); `rust:X.Y-slim-
 #          bookworm` is that image plus gcc and libc6-dev (as the official one) and this
@@ -303,8 +303,8 @@ cmd_build() {
   base="$(podman image inspect --format '{{.Size}}' "$DEBIAN_TAG")"
   cat >&2 <<EOF
 [image.sh] built $IMAGE in ${build_s}s
-  real:     Dockerfile as committed, podman build --pull=never (layer cache on), crates.io,
-            Debian packages, the docker CLI ($(command -v docker)) on podman's Docker API
+  real:     the Dockerfile as committed, podman build --pull=never (layer cache on), the crates
+            from crates.io, the docker CLI ($(command -v docker)) on podman's Docker API
   stand-in: $DEBIAN_TAG  <- $(podman image inspect --format '{{index .Labels "io.source-keycloak.stand-in-for"}}' "$DEBIAN_TAG")
             $RUST_TAG  <- $(podman image inspect --format '{{index .Labels "io.source-keycloak.stand-in-for"}}' "$RUST_TAG")
   size:     $IMAGE $(( size / 1000 )) kB, of which the base $DEBIAN_TAG $(( base / 1000 )) kB;
