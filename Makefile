@@ -3,11 +3,19 @@
 # `make bench`: every stream at 10k, 100k and 1M users against the fake (BENCHMARKS.md).
 # `make bench-real`: a full sync of the sample realm scaled to 10,000 users on a real Keycloak,
 # once per page size (BENCHMARKS.md, "On a real Keycloak").
-.PHONY: sync test fake bench bench-real
+# `make image`: build the Airbyte image with podman (scripts/image.sh: stand-ins of the base
+# images, since no registry is reachable here). `make test-image`: build it and run only the
+# image tests (integration_tests/test_image.py) against a real Keycloak.
+.PHONY: sync test image test-image fake bench bench-real
 sync:
 	bash integration_tests/sync_demo.sh
 test:
 	bash scripts/test.sh
+image:
+	bash scripts/image.sh build
+test-image: image
+	eval "$$(bash scripts/image.sh env)" && export SOURCE_KEYCLOAK_IMAGE && \
+		bash integration_tests/run.sh -k test_image; rc=$$?; bash scripts/image.sh stop; exit $$rc
 fake:
 	cargo run -p fake-keycloak --release -- --port 8080
 bench:

@@ -27,6 +27,9 @@ os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("AIRBYTE_LOGGING_ROOT", str(HERE / ".work" / "airbyte-logs"))
 
+# airbyte-cdk's standard suite is its own pytest root, run by test_image.py in a subprocess
+collect_ignore = ["airbyte_standard"]
+
 KC_SH = HERE / "keycloak.sh"
 KC_ENV = HERE / ".work" / "kc.env"
 
