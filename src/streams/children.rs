@@ -8,10 +8,11 @@
 use serde_json::Value;
 
 use super::fanout::fan_out;
+use super::lists::list_with;
 use super::parents::{Parents, each_parent};
 use super::status::{Of, OnStatus, Then, not_served, rule};
 use super::{Ctx, Emit, End, each, with_realm};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A child stream.
 #[derive(Debug)]
@@ -46,7 +47,13 @@ pub(crate) fn read(ctx: &Ctx, spec: &'static Children, emit: &mut Emit) -> Resul
         let segments = (spec.path)(&parent);
         let result = match spec.answer {
             Answer::Paged => each(ctx, segments, spec.query, &mut emit_child),
-            Answer::List | Answer::Pick(_) => {
+            Answer::List => {
+                let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+                list_with(ctx, &path, spec.query)?
+                    .into_iter()
+                    .try_for_each(&mut emit_child)
+            }
+            Answer::Pick(pick) => {
                 let path: Vec<&str> = segments.iter().map(String::as_str).collect();
                 let query: Vec<(&str, String)> = spec
                     .query
@@ -54,17 +61,7 @@ pub(crate) fn read(ctx: &Ctx, spec: &'static Children, emit: &mut Emit) -> Resul
                     .map(|(k, v)| (*k, v.to_string()))
                     .collect();
                 let answer = ctx.client.get_admin(realm, &path, &query)?;
-                let items = match (spec.answer, answer) {
-                    (Answer::Pick(pick), answer) => pick(answer),
-                    (_, Value::Array(items)) => items,
-                    _ => {
-                        return Err(Error::BadResponse {
-                            path: format!("/admin/realms/{realm}/{}", path.join("/")),
-                            detail: "expected a JSON array".into(),
-                        });
-                    }
-                };
-                items.into_iter().try_for_each(&mut emit_child)
+                pick(answer).into_iter().try_for_each(&mut emit_child)
             }
         };
         match result {

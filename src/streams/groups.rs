@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::children::{Answer, Children};
-use super::parents::Parents;
+use super::parents::{Parents, with_role};
 use super::{Ctx, Emit, End, each, segs, text, with_realm};
 use crate::error::{Error, Result};
 
@@ -122,23 +122,13 @@ pub static ROLE_MAPPINGS: Children = Children {
     path: |group| segs(&["groups", text(group, "id"), "role-mappings"]),
     query: &[],
     answer: Answer::Pick(mapped_roles),
-    record: |group, mapped| {
-        let role = &mapped["role"];
-        let client = mapped.get("client").filter(|c| !c.is_null());
-        json!({
-            "group_id": group.get("id"),
-            "role_id": role.get("id"),
-            "role_name": role.get("name"),
-            "client_role": client.is_some(),
-            "client_id": client.and_then(|c| c.get("id")),
-            "clientId": client.and_then(|c| c.get("client")),
-        })
-    },
+    record: |group, mapped| with_role(&mapped, json!({"group_id": group.get("id")})),
     status: &[],
 };
 
 /// A group's `role-mappings` answer as `{role, client}` rows: realm roles first, then
-/// each client's (`client` is the `clientMappings` entry's `id` and `client`).
+/// each client's (`client` is the `clientMappings` entry's `id`, and its `client` as
+/// `clientId`), the row shape of `Parents::Roles`.
 fn mapped_roles(mappings: Value) -> Vec<Value> {
     let mut rows = Vec::new();
     for role in mappings["realmMappings"].as_array().into_iter().flatten() {
@@ -146,7 +136,7 @@ fn mapped_roles(mappings: Value) -> Vec<Value> {
     }
     let clients = mappings["clientMappings"].as_object();
     for client in clients.into_iter().flat_map(|m| m.values()) {
-        let owner = json!({"id": client.get("id"), "client": client.get("client")});
+        let owner = json!({"id": client.get("id"), "clientId": client.get("client")});
         for role in client["mappings"].as_array().into_iter().flatten() {
             rows.push(json!({"role": role, "client": owner}));
         }

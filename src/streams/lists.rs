@@ -148,7 +148,7 @@ pub(crate) fn each_row<R: Row>(
 }
 
 /// An unpaged list endpoint's items.
-fn list_with(ctx: &Ctx, path: &[&str], query: &[(&str, &str)]) -> Result<Vec<Value>> {
+pub(crate) fn list_with(ctx: &Ctx, path: &[&str], query: &[(&str, &str)]) -> Result<Vec<Value>> {
     let query: Vec<(&str, String)> = query.iter().map(|(k, v)| (*k, v.to_string())).collect();
     match ctx.client.get_admin(ctx.realm, path, &query)? {
         Value::Array(items) => Ok(items),

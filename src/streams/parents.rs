@@ -59,6 +59,28 @@ pub(crate) fn each_parent(
     }
 }
 
+/// `record` with the role of a `{role, client}` row (`Parents::Roles`, a group's role
+/// mappings): `role_id`, `role_name`, `client_role`, and the client's `client_id` (its
+/// internal id) and `clientId` (null for a realm role).
+pub(crate) fn with_role(row: &Value, mut record: Value) -> Value {
+    let role = &row["role"];
+    let client = row.get("client").filter(|c| !c.is_null());
+    if let Some(obj) = record.as_object_mut() {
+        obj.insert("role_id".into(), role.get("id").cloned().into());
+        obj.insert("role_name".into(), role.get("name").cloned().into());
+        obj.insert("client_role".into(), client.is_some().into());
+        obj.insert(
+            "client_id".into(),
+            client.and_then(|c| c.get("id")).cloned().into(),
+        );
+        obj.insert(
+            "clientId".into(),
+            client.and_then(|c| c.get("clientId")).cloned().into(),
+        );
+    }
+    record
+}
+
 /// Every realm role, then every client role client by client, with its client.
 fn each_role(ctx: &Ctx, f: &mut dyn FnMut(Value, Option<&Value>) -> Result<()>) -> Result<()> {
     each(ctx, segs(&["roles"]), BRIEF, &mut |role| f(role, None))?;

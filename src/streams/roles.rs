@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::children::{Answer, Children};
-use super::parents::Parents;
+use super::parents::{Parents, with_role};
 use super::{segs, text};
 
 /// Every client's roles, with `client_id` (the client's internal id) and `clientId`.
@@ -53,16 +53,8 @@ pub static USER_MAPPINGS: Children = Children {
     query: &[("briefRepresentation", "true")],
     answer: Answer::Paged,
     record: |owned, user| {
-        let (role, client) = (&owned["role"], owned.get("client").filter(|c| !c.is_null()));
-        json!({
-            "user_id": user.get("id"),
-            "username": user.get("username"),
-            "role_id": role.get("id"),
-            "role_name": role.get("name"),
-            "client_role": client.is_some(),
-            "client_id": client.and_then(|c| c.get("id")),
-            "clientId": client.and_then(|c| c.get("clientId")),
-        })
+        let user = json!({"user_id": user.get("id"), "username": user.get("username")});
+        with_role(owned, user)
     },
     status: &[],
 };
