@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+import make_realm
 from kc_helpers import (CLIENT_SECRETS, CREATED_CLIENT_SECRET, HERE, LOGIN_USERS, OTHER_REALM,
                         REALM, Connector, GROUND_TRUTH, KeycloakAdmin, compute_ground_truth,
                         configured_catalog, connector_bin)
@@ -107,12 +108,7 @@ def admin(keycloak) -> KeycloakAdmin:
 
 SA_VIEW_ROLES = ["view-users", "view-realm", "view-clients", "view-events",
                  "view-identity-providers", "view-organizations"]
-# organizations created on 25+ (name -> usernames of members)
-ORGANIZATIONS = {
-    "Initech Partners": ["user010", "user011", "user012", "user013", "alice"],
-    "Umbrella Labs 🧪": ["user020", "user021", "alice"],
-    "Empty Org": [],
-}
+ORGANIZATIONS = make_realm.ORGANIZATIONS
 
 
 def _ok(r: requests.Response, *codes: int) -> requests.Response:
@@ -143,32 +139,15 @@ def sa_user_id(a: KeycloakAdmin, client_id: str) -> str:
 @pytest.fixture(scope="session")
 def realm_setup(keycloak, admin):
     """What the realm files cannot carry portably (Keycloak 22 imports them too):
-    organizations and view-organizations on 25+, and the master-realm client sk-multi
+    the organizations fixtures.py made (25+), and the master-realm client sk-multi
     whose service account may read acme and globex (not master)."""
     info = {"organizations": {}}
     if keycloak.major >= 25:
-        for cid in ("source-keycloak", "sk-no-clients", "sk-no-events"):
-            grant_client_roles(admin, sa_user_id(admin, cid), "realm-management",
-                               ["view-organizations"])
-        rep = admin.get("")
-        if not rep.get("organizationsEnabled"):
-            _ok(admin.request("PUT", "", json={"realm": REALM, "organizationsEnabled": True}))
-        existing = {o["name"]: o for o in admin.paged("/organizations")}
-        for i, (name, members) in enumerate(ORGANIZATIONS.items()):
-            if name not in existing:
-                _ok(admin.request("POST", "/organizations", json={
-                    "name": name, "alias": f"it-org-{i}", "enabled": True,
-                    "description": f"created by the acceptance suite #{i}",
-                    "domains": [{"name": f"org{i}.acme.example.test"}]}), 201)
-            org = [o for o in admin.paged("/organizations", search=name)
-                   if o["name"] == name][0]
-            for username in members:
-                uid = admin.get("/users", username=username, exact="true")[0]["id"]
-                r = admin.request("POST", f"/organizations/{org['id']}/members",
-                                  data=json.dumps(uid),
-                                  headers={"Content-Type": "application/json"})
-                _ok(r, 201, 204, 409)
-            info["organizations"][org["id"]] = name
+        # created by keycloak.sh (fixtures.py), like every post-import fixture
+        for o in admin.paged("/organizations"):
+            if o["name"] in ORGANIZATIONS:
+                info["organizations"][o["id"]] = o["name"]
+        assert set(info["organizations"].values()) == set(ORGANIZATIONS), info
     # sk-multi: a master-realm client with view-* roles on acme-realm and globex-realm
     master = KeycloakAdmin(admin.base_url, admin.user, admin.password, realm="master")
     r = master.request("POST", "/clients", json={

@@ -43,6 +43,50 @@ LOGIN_USERS = {
     "bob": "it-pass-bob-2Wn8",
 }
 
+# --- security fixtures (issue 15): MFA enrolment, a lockout, consents, federation, keys ---
+# Credentials are imported with the user (secretData/credentialData as Keycloak exports
+# them). The OTP seeds are secrets: the suite greps every output for them.
+FIXED_DATE = 1767225600000  # 2026-01-01T00:00:00Z, so the realm file is the same bytes
+OTP_USERS = {  # username -> (base32 seed, label)
+    "user031": ("JBSWY3DPEHPK3PXPIT31AAAA", "Phone (FreeOTP)"),
+    "user032": ("KRSXG5CTMVRXEZLUIT32BBBB", "Authenticator app"),
+    "user033": ("MFRGGZDFMZTWQ2LKIT33CCCC", "Backup phone"),
+}
+# WebAuthn authenticators: credentialData is public (AAGUID, credential id, COSE public
+# key); secretData is "{}" for this type.
+WEBAUTHN_USERS = {  # username -> (type, label, aaguid)
+    "user034": ("webauthn", "YubiKey 5", "cb69481e-8ff7-4039-93ec-0a2729a154a8"),
+    "user035": ("webauthn", "Touch ID", "adce0002-35bc-c60a-648b-0b25f1f05503"),
+    "user036": ("webauthn-passwordless", "Passkey", "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4"),
+}
+# user031 has both an OTP and a WebAuthn credential
+WEBAUTHN_USERS_EXTRA = {"user031": ("webauthn", "Security key", "2fc0579f-8113-47ea-b116-bb5a8db9202a")}
+# Locked out after start by real failed logins (fixtures.py): brute-force protection is on
+# with failureFactor 3 and an hour's wait, so the lock holds for the whole session.
+LOCKED_USER = "user099"
+LOCKED_PASSWORD = "it-pass-locked-5Rt7"
+BRUTE_FORCE = {
+    "bruteForceProtected": True, "permanentLockout": False, "failureFactor": 3,
+    "waitIncrementSeconds": 3600, "maxFailureWaitSeconds": 3600,
+    "maxDeltaTimeSeconds": 43200,
+    # no quick-login lock: only the failure count locks, so three failures lock exactly
+    "quickLoginCheckMilliSeconds": 1, "minimumQuickLoginWaitSeconds": 60,
+}
+# users that gave consent to consent-app (a consent-required client)
+CONSENT_USERS = {"user040": ["profile", "email"], "user041": ["profile"],
+                 "user042": ["email", "roles"]}
+# created after start (fixtures.py): a disabled LDAP federation with a bind credential,
+# an imported RSA key provider (its private key is in realm/it-rsa-key.pem, a test key)
+LDAP_BIND_CREDENTIAL = "it-secret-ldap-bind-8Gc5"
+CUSTOM_BROWSER_FLOW = "acme browser"
+INVITEE_EMAIL = "invited.person@initech.example.test"
+# organizations created on 25+ (name -> usernames of members)
+ORGANIZATIONS = {
+    "Initech Partners": ["user010", "user011", "user012", "user013", "alice"],
+    "Umbrella Labs 🧪": ["user020", "user021", "alice"],
+    "Empty Org": [],
+}
+
 N_USERS = 300
 ALL_STAFF_MEMBERS = 150  # > 100: exercises paging of /groups/{id}/members
 
@@ -220,6 +264,18 @@ def clients():
             "directAccessGrantsEnabled": True,
         },
         {
+            "clientId": "consent-app",
+            "name": "Consent app",
+            "description": "Asks users for consent (user_consents)",
+            "enabled": True,
+            "protocol": "openid-connect",
+            "publicClient": True,
+            "consentRequired": True,
+            "standardFlowEnabled": True,
+            "directAccessGrantsEnabled": False,
+            "redirectUris": ["https://consent.example.test/callback"],
+        },
+        {
             "clientId": "crm",
             "name": "CRM",
             "description": "Client with client roles",
@@ -327,8 +383,63 @@ def users():
             u["realmRoles"] = realm_roles_ + ["offline_access"]
             u["credentials"] = [{"type": "password", "value": LOGIN_USERS[username],
                                  "temporary": False}]
+        creds = credentials(username)
+        if creds:
+            u["enabled"] = True
+            u["credentials"] = u.get("credentials", []) + creds
+        if username in CONSENT_USERS:
+            u["clientConsents"] = [{"clientId": "consent-app",
+                                    "grantedClientScopes": CONSENT_USERS[username],
+                                    "createdDate": FIXED_DATE,
+                                    "lastUpdatedDate": FIXED_DATE + 3600_000}]
         out.append(u)
     return out + service_account_users()
+
+
+def otp_credential(seed, label):
+    return {"type": "otp", "userLabel": label, "createdDate": FIXED_DATE,
+            "secretData": json.dumps({"value": seed}),
+            "credentialData": json.dumps({"subType": "totp", "digits": 6, "counter": 0,
+                                          "period": 30, "algorithm": "HmacSHA1"})}
+
+
+def webauthn_credential(kind, label, aaguid, n):
+    # a COSE EC2 public key and a credential id: public by nature, fixed bytes
+    cred_id = f"aXQtd2ViYXV0aG4tY3JlZGVudGlhbC0{n:02d}"
+    public_key = ("pQECAyYgASFYIBbDB4Lq6WbLrl0cHXbC0Qp2GxbV3l9ZgX0r5yU5fYkZIlgg"
+                  f"Wq2m0G1bC7aPLh3nE5rX6qGZbD0yQm3T8s4xUf0n{n:02d}w=")
+    return {"type": kind, "userLabel": label, "createdDate": FIXED_DATE,
+            "secretData": "{}",
+            "credentialData": json.dumps({
+                "aaguid": aaguid, "credentialId": cred_id, "counter": 0,
+                "attestationStatement": None, "credentialPublicKey": public_key,
+                "attestationStatementFormat": "none", "transports": ["usb"]})}
+
+
+def credentials(username):
+    out = []
+    if username in OTP_USERS:
+        out.append(otp_credential(*OTP_USERS[username]))
+    for i, table in enumerate((WEBAUTHN_USERS, WEBAUTHN_USERS_EXTRA)):
+        if username in table:
+            kind, label, aaguid = table[username]
+            out.append(webauthn_credential(kind, label, aaguid, int(username[4:]) + 50 * i))
+    if username == LOCKED_USER:
+        out.append({"type": "password", "value": LOCKED_PASSWORD, "temporary": False})
+    return out
+
+
+def identity_provider_mappers():
+    return [{
+        "name": "corp department", "identityProviderAlias": "corp-oidc",
+        "identityProviderMapper": "oidc-user-attribute-idp-mapper",
+        "config": {"syncMode": "INHERIT", "claim": "department",
+                   "user.attribute": "department"},
+    }, {
+        "name": "github employee role", "identityProviderAlias": "github",
+        "identityProviderMapper": "oidc-hardcoded-role-idp-mapper",
+        "config": {"syncMode": "INHERIT", "role": "employee"},
+    }]
 
 
 def identity_providers():
@@ -390,6 +501,8 @@ def realm():
         "clients": clients(),
         "users": users(),
         "identityProviders": identity_providers(),
+        "identityProviderMappers": identity_provider_mappers(),
+        **BRUTE_FORCE,
     }
 
 
