@@ -13,7 +13,8 @@ keycloak.sh, so the acceptance suite and `make sync` see the same realm:
   members, view-organizations for the read-only service accounts;
 - on servers with organization invitations (26.5+): one invitation, sent through a local
   SMTP sink (Keycloak refuses to store an invitation it could not mail), and
-  manage-organizations for source-keycloak, the role 26.7 requires to list invitations.
+  manage-organizations (the role 26.7 requires to list invitations) for the accounts in
+  MANAGE_ORGANIZATIONS.
 
 Idempotent: a second run changes nothing. Standard library only.
   fixtures.py BASE_URL MAJOR ADMIN_USER ADMIN_PASSWORD
@@ -38,7 +39,11 @@ RSA_KEY_FILE = os.path.join(HERE, "realm", "it-rsa-key.pem")
 RSA_PROVIDER = "it-imported-rsa"
 LDAP_NAME = "corp-ldap"
 # read-only accounts that may read organizations (25+)
-VIEW_ORGANIZATIONS = ["source-keycloak", "sk-no-clients", "sk-no-events"]
+VIEW_ORGANIZATIONS = ["source-keycloak", "sk-no-clients", "sk-no-events", "sk-no-manage"]
+# accounts that also hold manage-organizations where invitations exist (26.5+): the one
+# role 26.7 accepts for listing them. Not sk-no-manage: the suite checks the stream is
+# not offered without it.
+MANAGE_ORGANIZATIONS = ["source-keycloak", "sk-no-clients", "sk-no-events"]
 
 
 def rsa_private_key() -> str:
@@ -224,7 +229,8 @@ def invitation(a: Admin, orgs: dict[str, str]) -> None:
         # test checks that the password exists and is never emitted)
         a.call("PUT", "", {"realm": REALM, "smtpServer": make_realm.realm()["smtpServer"]})
         sink.shutdown()
-    grant(a, "source-keycloak", ["manage-organizations"])
+    for cid in MANAGE_ORGANIZATIONS:
+        grant(a, cid, ["manage-organizations"])
 
 
 def main() -> None:

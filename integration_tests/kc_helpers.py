@@ -158,9 +158,13 @@ class StreamTruth:
     roles: tuple[str, ...]
     # first Keycloak major that serves the stream (organizations: 25)
     min_major: int = 0
+    # or first (major, minor) release (organization invitations: 26.5)
+    min_version: tuple[int, int] = (0, 0)
 
-    def served(self, major: int) -> bool:
-        return major >= self.min_major
+    def served(self, release: "int | tuple[int, int]") -> bool:
+        """`release`: the server's (major, minor); a bare major means its latest minor."""
+        release = release if isinstance(release, tuple) else (release, 1 << 30)
+        return release[0] >= self.min_major and release >= self.min_version
 
 
 def _pick(d: dict, *keys) -> dict:
@@ -418,6 +422,73 @@ def _gt_organization_members(a: KeycloakAdmin) -> dict:
     return out
 
 
+# --- issue 15: MFA enrolment, lockouts, consents, authentication policy, federation, keys
+def _gt_user_credentials(a: KeycloakAdmin) -> dict:
+    out = {}
+    for u in a.users():
+        for c in a.get(f"/users/{u['id']}/credentials"):
+            out[(c["id"],)] = {"user_id": u["id"], "username": u["username"],
+                               **_pick(c, "type", "userLabel", "createdDate")}
+    return out
+
+
+def _gt_user_brute_force_status(a: KeycloakAdmin) -> dict:
+    """Every user's lockout state, in realms with brute-force protection on (none else)."""
+    if not a.get("").get("bruteForceProtected"):
+        return {}
+    return {(u["id"],): {"username": u["username"],
+                         **_pick(a.get(f"/attack-detection/brute-force/users/{u['id']}"),
+                                 "disabled", "numFailures", "lastFailure", "lastIPFailure")}
+            for u in a.users()}
+
+
+def _gt_user_consents(a: KeycloakAdmin) -> dict:
+    return {(u["id"], c["clientId"]): _pick(c, "grantedClientScopes", "createdDate",
+                                            "lastUpdatedDate")
+            for u in a.users() for c in a.get(f"/users/{u['id']}/consents")}
+
+
+def _gt_required_actions(a: KeycloakAdmin) -> dict:
+    return {(a.realm, r["alias"]): _pick(r, "name", "enabled", "defaultAction", "priority")
+            for r in a.get("/authentication/required-actions")}
+
+
+def _gt_authentication_flows(a: KeycloakAdmin) -> dict:
+    return {(f["id"],): _pick(f, "alias", "providerId", "topLevel", "builtIn")
+            for f in a.get("/authentication/flows")}
+
+
+def _gt_authentication_executions(a: KeycloakAdmin) -> dict:
+    """Executions of every top-level flow, nested sub-flows included (the endpoint lists
+    them with their level and index)."""
+    return {(e["id"],): _pick(e, "requirement", "level", "index", "displayName")
+            for f in a.get("/authentication/flows")
+            for e in a.get(f"/authentication/flows/{_q(f['alias'])}/executions")}
+
+
+def _gt_components(a: KeycloakAdmin) -> dict:
+    return {(c["id"],): _pick(c, "name", "providerId", "providerType", "parentId")
+            for c in a.get("/components")}
+
+
+def _gt_realm_keys(a: KeycloakAdmin) -> dict:
+    return {(a.realm, k["kid"], k["providerId"]): _pick(k, "algorithm", "type", "status",
+                                                        "publicKey", "certificate")
+            for k in a.get("/keys")["keys"]}
+
+
+def _gt_identity_provider_mappers(a: KeycloakAdmin) -> dict:
+    return {(m["id"],): _pick(m, "name", "identityProviderAlias", "identityProviderMapper")
+            for idp in a.get("/identity-provider/instances")
+            for m in a.get(f"/identity-provider/instances/{_q(idp['alias'])}/mappers")}
+
+
+def _gt_organization_invitations(a: KeycloakAdmin) -> dict:
+    return {(i["id"],): _pick(i, "email", "status", "organizationId", "sentDate", "expiresAt")
+            for o in _organizations(a)
+            for i in a.paged(f"/organizations/{o['id']}/invitations")}
+
+
 # Keycloak < 26.2 gives events no id: the connector derives one ("h:" + 32 hex).
 # There, events are compared by content: (time, type, ...) plus an occurrence number.
 CONTENT_KEY = "~content"
@@ -488,6 +559,24 @@ GROUND_TRUTH: dict[str, StreamTruth] = {
     "organization_members": StreamTruth([["organization_id"], ["user_id"]],
                                         _gt_organization_members,
                                         ("view-organizations", "view-users"), min_major=25),
+    "user_credentials": StreamTruth([["id"]], _gt_user_credentials, ("view-users",)),
+    "user_brute_force_status": StreamTruth([["user_id"]], _gt_user_brute_force_status,
+                                           ("view-users",)),
+    "user_consents": StreamTruth([["user_id"], ["client_id"]], _gt_user_consents,
+                                 ("view-users",)),
+    "required_actions": StreamTruth([["realm"], ["alias"]], _gt_required_actions,
+                                    ("view-realm",)),
+    "authentication_flows": StreamTruth([["id"]], _gt_authentication_flows, ("view-realm",)),
+    "authentication_executions": StreamTruth([["id"]], _gt_authentication_executions,
+                                             ("view-realm",)),
+    "components": StreamTruth([["id"]], _gt_components, ("view-realm",)),
+    "realm_keys": StreamTruth([["realm"], ["kid"], ["providerId"]], _gt_realm_keys,
+                              ("view-realm",)),
+    "identity_provider_mappers": StreamTruth([["id"]], _gt_identity_provider_mappers,
+                                             ("view-identity-providers",)),
+    # 26.5+ (the endpoint), and only for an account holding manage-organizations
+    "organization_invitations": StreamTruth([["id"]], _gt_organization_invitations,
+                                            ("manage-organizations",), min_version=(26, 5)),
     "events": StreamTruth([["id"]], _gt_events, ("view-events",)),
     "admin_events": StreamTruth([["id"]], _gt_admin_events, ("view-events",)),
 }

@@ -22,6 +22,9 @@ SECRETS = {
     "billing-app": "it-secret-billing-2Vb6",
     "crm": "it-secret-crm-6Rz8",
     "sk-no-events": "it-secret-noevents-1Fh3",
+    # every read role, no write role: organization_invitations (26.5+, which needs
+    # manage-organizations) is not offered to it
+    "sk-no-manage": "it-secret-nomanage-7Cw2",
 }
 IDP_SECRET = "it-secret-idp-4Hx7"
 GITHUB_IDP_SECRET = "it-secret-github-9Pz5"
@@ -217,6 +220,8 @@ def clients():
                   description="Service account without view-clients"),
         sa_client("sk-no-events", SECRETS["sk-no-events"],
                   description="Service account without view-events"),
+        sa_client("sk-no-manage", SECRETS["sk-no-manage"],
+                  description="Service account with the read roles only (no manage-*)"),
         sa_client("sk-no-sa", SECRETS["sk-no-sa"], sa=False,
                   description="Confidential client, service accounts disabled"),
         {
@@ -299,6 +304,7 @@ SA_GRANTS = {
     "sk-no-roles": [],
     "sk-no-clients": [r for r in SA_ROLES if r != "view-clients"],
     "sk-no-events": [r for r in SA_ROLES if r != "view-events"],
+    "sk-no-manage": SA_ROLES,
 }
 
 

@@ -21,7 +21,7 @@ def truth_of(keycloak, admin, ground_rows):
             return ground_rows
         if realm not in _TRUTH_CACHE:
             a = KeycloakAdmin(admin.base_url, admin.user, admin.password, realm=realm)
-            _TRUTH_CACHE[realm] = compute_ground_truth(a, keycloak.major)
+            _TRUTH_CACHE[realm] = compute_ground_truth(a, keycloak.release)
         return _TRUTH_CACHE[realm]
     return get
 

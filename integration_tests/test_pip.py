@@ -86,7 +86,7 @@ def test_pyairbyte_finds_the_pip_installed_connector_by_name(pip_venv, config, a
                                local_executable="source-keycloak")
         source.check()
         source.select_streams(["realms", "realm_roles"])
-        truth = compute_ground_truth(admin, keycloak.major)
+        truth = compute_ground_truth(admin, keycloak.release)
         result = source.read(cache=ab.new_local_cache(cache_name="pip_it",
                                                       cache_dir=pip_venv.parent / "cache"))
         for name in ("realms", "realm_roles"):
