@@ -560,9 +560,11 @@ GROUND_TRUTH: dict[str, StreamTruth] = {
                                         _gt_organization_members,
                                         ("view-organizations", "view-users"), min_major=25),
     "user_credentials": StreamTruth([["id"]], _gt_user_credentials, ("view-users",)),
+    # view-realm: whether the realm has brute-force protection on at all
     "user_brute_force_status": StreamTruth([["user_id"]], _gt_user_brute_force_status,
-                                           ("view-users",)),
-    "user_consents": StreamTruth([["user_id"], ["client_id"]], _gt_user_consents,
+                                           ("view-users", "view-realm")),
+    # Keycloak names the client of a consent by its clientId (no internal id)
+    "user_consents": StreamTruth([["user_id"], ["clientId"]], _gt_user_consents,
                                  ("view-users",)),
     "required_actions": StreamTruth([["realm"], ["alias"]], _gt_required_actions,
                                     ("view-realm",)),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::http::Client;
-use crate::roles::Role;
+use crate::roles::{FIRST_ROW, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
@@ -36,7 +36,16 @@ impl Access {
     pub fn probe(client: &Client, realm: &str) -> Result<Access> {
         let mut roles = BTreeMap::new();
         for role in Role::ALL {
-            let probe = match client.get_admin(realm, role.probe(), &[("max", "1".to_string())]) {
+            let path = match probe_path(client, realm, role.probe())? {
+                Some(path) => path,
+                // nothing for this role to read (no row to probe with)
+                None => {
+                    roles.insert(role, Probe::Granted);
+                    continue;
+                }
+            };
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            let probe = match client.get_admin(realm, &path, &[("max", "1".to_string())]) {
                 // Keycloak 22-24 answer 200 [] to /clients without view-clients; a realm
                 // always has built-in clients, so an empty list means the role is missing.
                 Ok(serde_json::Value::Array(list))
@@ -46,6 +55,13 @@ impl Access {
                 }
                 Ok(_) => Probe::Granted,
                 Err(Error::Http { status: 403, .. }) => Probe::Missing,
+                Err(Error::Http { status: 404, .. }) if role == Role::ManageOrganizations => {
+                    Probe::NotServed(
+                        "this Keycloak has no organization invitations (they came in Keycloak \
+                         26.5)"
+                            .into(),
+                    )
+                }
                 Err(Error::Http {
                     status: 404,
                     detail,
@@ -94,6 +110,39 @@ impl Access {
     pub fn reads_nothing(&self) -> bool {
         !self.roles.values().any(|p| *p == Probe::Granted)
     }
+}
+
+/// A role's probe path with `FIRST_ROW` replaced by the id of the first row of the list
+/// before it; `None` when that list is empty. A failure to list is left to the probe of
+/// the list's own role (this one is then reported as that list's probe would be).
+fn probe_path(client: &Client, realm: &str, path: &[&str]) -> Result<Option<Vec<String>>> {
+    let Some(at) = path.iter().position(|s| *s == FIRST_ROW) else {
+        return Ok(Some(path.iter().map(|s| s.to_string()).collect()));
+    };
+    let list = match client.get_admin(realm, &path[..at], &[("max", "1".to_string())]) {
+        Ok(list) => list,
+        // the list's own answer (403, 404) is the probe's answer too
+        Err(Error::Http { .. }) => {
+            return Ok(Some(path[..at].iter().map(|s| s.to_string()).collect()));
+        }
+        Err(e) => return Err(e),
+    };
+    let first = list
+        .as_array()
+        .and_then(|rows| rows.first())
+        .and_then(|row| row.get("id"))
+        .and_then(serde_json::Value::as_str);
+    Ok(first.map(|id| {
+        path.iter()
+            .map(|s| {
+                if *s == FIRST_ROW {
+                    id.to_string()
+                } else {
+                    s.to_string()
+                }
+            })
+            .collect()
+    }))
 }
 
 /// The realms to read: `wanted` from the config's `realms` (`*` = every realm the client

@@ -15,17 +15,22 @@ pub enum Role {
     ViewIdentityProviders,
     /// Keycloak 26's role for organizations (it does not exist before).
     ViewOrganizations,
+    /// A write role, which Keycloak 26.5+ requires to list organization invitations. The
+    /// connector never asks for it: a stream that needs it is offered to an account that
+    /// already holds it, and left out silently (with a note in `check`) otherwise.
+    ManageOrganizations,
 }
 
 impl Role {
     /// Every role, in the order `check` reports them.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::ViewUsers,
         Role::ViewRealm,
         Role::ViewClients,
         Role::ViewEvents,
         Role::ViewIdentityProviders,
         Role::ViewOrganizations,
+        Role::ManageOrganizations,
     ];
 
     /// Its name in Keycloak.
@@ -37,7 +42,13 @@ impl Role {
             Role::ViewEvents => "view-events",
             Role::ViewIdentityProviders => "view-identity-providers",
             Role::ViewOrganizations => "view-organizations",
+            Role::ManageOrganizations => "manage-organizations",
         }
+    }
+
+    /// A role that lets its holder change the realm: never requested from users.
+    pub fn is_write(self) -> bool {
+        matches!(self, Role::ManageOrganizations)
     }
 
     /// The endpoint under `/admin/realms/{realm}` that only this role opens, asked with
@@ -50,9 +61,15 @@ impl Role {
             Role::ViewEvents => &["events"],
             Role::ViewIdentityProviders => &["identity-provider", "instances"],
             Role::ViewOrganizations => &["organizations"],
+            // `{first}`: the first organization's id (`access::probe`); with no
+            // organization there is nothing this role would read.
+            Role::ManageOrganizations => &["organizations", FIRST_ROW, "invitations"],
         }
     }
 }
+
+/// In a probe path: the id of the first row of the list before it.
+pub const FIRST_ROW: &str = "{first}";
 
 /// `view-users, view-realm`.
 pub fn names(roles: &[Role]) -> String {

@@ -52,6 +52,7 @@ impl FakeConfig {
             "view-events",
             "view-identity-providers",
             "view-organizations",
+            "manage-organizations",
         ];
         let no_clients = [
             "view-users",
@@ -59,7 +60,10 @@ impl FakeConfig {
             "view-events",
             "view-identity-providers",
             "view-organizations",
+            "manage-organizations",
         ];
+        // every view-* role, no write role: organization invitations are not for it
+        let read_only = &all[..all.len() - 1];
         FakeConfig {
             realms: vec![sample_realm(SAMPLE_REALM, 300)],
             clients: vec![
@@ -73,6 +77,13 @@ impl FakeConfig {
                     &no_clients,
                 ),
                 client("no-sa", "fake-secret-nosa-3", false, false, &[]),
+                client(
+                    "read-only",
+                    "fake-secret-readonly-4",
+                    true,
+                    false,
+                    read_only,
+                ),
                 client("web-spa", "", false, true, &[]),
             ],
             token_lifetime_secs: 300,

@@ -80,9 +80,18 @@ fn describe(access: &Access) -> (usize, String) {
     let mut readable = 0;
     let mut missing: Vec<String> = Vec::new();
     let mut not_served: Vec<String> = Vec::new();
+    let mut write_only: Vec<String> = Vec::new();
     for stream in STREAMS {
         match access.availability(stream.roles) {
             Availability::Available => readable += 1,
+            // A write role is never asked for: the stream is for accounts that hold it.
+            Availability::MissingRoles(roles) if roles.iter().any(|r| r.is_write()) => write_only
+                .push(format!(
+                    "{} (Keycloak requires the write role {} to list them; the connector \
+                     never asks for it)",
+                    stream.name,
+                    crate::roles::names(&roles)
+                )),
             Availability::MissingRoles(roles) => {
                 let plural = if roles.len() > 1 { "s" } else { "" };
                 missing.push(format!(
@@ -107,6 +116,12 @@ fn describe(access: &Access) -> (usize, String) {
     }
     if !not_served.is_empty() {
         note.push_str(&format!(" Not served here: {}.", not_served.join(", ")));
+    }
+    if !write_only.is_empty() {
+        note.push_str(&format!(
+            " Offered only to an account that already holds a write role: {}.",
+            write_only.join(", ")
+        ));
     }
     (readable, note)
 }

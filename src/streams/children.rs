@@ -49,9 +49,8 @@ pub(crate) fn read(ctx: &Ctx, spec: &'static Children, emit: &mut Emit) -> Resul
             Answer::Paged => each(ctx, segments, spec.query, &mut emit_child),
             Answer::List => {
                 let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-                list_with(ctx, &path, spec.query)?
-                    .into_iter()
-                    .try_for_each(&mut emit_child)
+                list_with(ctx, &path, spec.query)
+                    .and_then(|items| items.into_iter().try_for_each(&mut emit_child))
             }
             Answer::Pick(pick) => {
                 let path: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -60,8 +59,10 @@ pub(crate) fn read(ctx: &Ctx, spec: &'static Children, emit: &mut Emit) -> Resul
                     .iter()
                     .map(|(k, v)| (*k, v.to_string()))
                     .collect();
-                let answer = ctx.client.get_admin(realm, &path, &query)?;
-                pick(answer).into_iter().try_for_each(&mut emit_child)
+                // an error of the request itself goes to the status rules below
+                ctx.client
+                    .get_admin(realm, &path, &query)
+                    .and_then(|answer| pick(answer).into_iter().try_for_each(&mut emit_child))
             }
         };
         match result {

@@ -26,6 +26,7 @@ mod lists;
 mod orgs;
 mod parents;
 mod roles;
+mod security;
 mod status;
 mod table;
 #[cfg(test)]

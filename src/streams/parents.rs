@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use super::clients::each_client;
+use super::lists::list_with;
 use super::{Ctx, each, groups, segs, text};
 use crate::error::Result;
 
@@ -28,6 +29,8 @@ pub enum Parents {
     IdentityProviders,
     /// Every user (brief representation).
     Users,
+    /// Every top-level authentication flow (`/authentication/flows`, not paged).
+    Flows,
 }
 
 /// Calls `submit` with every row of `parents`, in order.
@@ -56,6 +59,9 @@ pub(crate) fn each_parent(
             submit,
         ),
         Parents::Users => each(ctx, segs(&["users"]), BRIEF, submit),
+        Parents::Flows => list_with(ctx, &["authentication", "flows"], &[])?
+            .into_iter()
+            .try_for_each(submit),
     }
 }
 

@@ -152,6 +152,13 @@ fn full(ctx: &Ctx, upper: i64, sink: &mut dyn Sink, why: String) -> Result<End> 
     Ok(End::Done)
 }
 
+/// A user storage provider whose config says `enabled: ["false"]`.
+fn disabled_provider(provider: &Value) -> bool {
+    provider["config"]["enabled"]
+        .as_array()
+        .is_some_and(|v| v.len() == 1 && v[0] == "false")
+}
+
 /// Why the change feed cannot be trusted for this realm, if it cannot.
 fn distrust(ctx: &Ctx, prior: &Value) -> Result<Option<String>> {
     let config = match ctx.client.get_admin(ctx.realm, &["events", "config"], &[]) {
@@ -204,7 +211,9 @@ fn distrust(ctx: &Ctx, prior: &Value) -> Result<Option<String>> {
         "org.keycloak.storage.UserStorageProvider".to_string(),
     )];
     match ctx.client.get_admin(ctx.realm, &["components"], &query) {
-        Ok(Value::Array(providers)) if providers.is_empty() => Ok(None),
+        // A disabled provider is neither asked at login nor synchronised: it changes no
+        // user. Any other answer (an enabled one, a shape we do not know) distrusts.
+        Ok(Value::Array(providers)) if providers.iter().all(disabled_provider) => Ok(None),
         Ok(_) => Ok(Some(
             "the realm has user federation (LDAP/Kerberos), whose changes leave no events".into(),
         )),

@@ -17,6 +17,7 @@ mod incremental;
 mod kill;
 mod read;
 mod secrets;
+mod security_streams;
 mod singer;
 mod streams;
 mod users_feed;

@@ -10,5 +10,6 @@ pub(crate) mod ids;
 pub(crate) mod index;
 pub(crate) mod json;
 pub(crate) mod realm;
+pub(crate) mod security;
 pub(crate) mod tokens;
 pub(crate) mod world;

@@ -61,4 +61,6 @@ pub struct RealmData {
     /// Components (`/components?type=…`), e.g. user storage providers (LDAP); none in
     /// the sample.
     pub components: Vec<Value>,
+    /// Credentials, lockouts, consents, flows, keys, mappers, invitations.
+    pub security: crate::model::security::Security,
 }

@@ -7,7 +7,7 @@
 
 use super::activity::{self, Sessions};
 use super::context::{Ctx, forbidden, method_not_allowed, not_found, unauthorized};
-use super::{groups, identity, realm, roles, users};
+use super::{groups, identity, realm, roles, security, users};
 use crate::model::clients::ServiceClient;
 use crate::model::realm::RealmData;
 use crate::model::tokens::IssuedToken;
@@ -20,6 +20,7 @@ const VIEW_CLIENTS: &str = "view-clients";
 const VIEW_EVENTS: &str = "view-events";
 const VIEW_IDPS: &str = "view-identity-providers";
 const VIEW_ORGS: &str = "view-organizations";
+const MANAGE_ORGS: &str = "manage-organizations";
 const ANY_VIEW: &[&str] = &[
     VIEW_USERS,
     VIEW_REALM,
@@ -58,6 +59,15 @@ enum Route<'a> {
     AdminEvents,
     EventsConfig,
     Components,
+    Credentials(&'a str),
+    Consents(&'a str),
+    BruteForce(&'a str),
+    RequiredActions,
+    Flows,
+    Executions(&'a str),
+    Keys,
+    IdpMappers(&'a str),
+    Invitations(&'a str),
 }
 
 fn parse_route<'a>(segs: &[&'a str], organizations_api: bool) -> Option<Route<'a>> {
@@ -90,6 +100,16 @@ fn parse_route<'a>(segs: &[&'a str], organizations_api: bool) -> Option<Route<'a
         ["admin-events"] => Route::AdminEvents,
         ["events", "config"] => Route::EventsConfig,
         ["components"] => Route::Components,
+        ["users", id, "credentials"] => Route::Credentials(id),
+        ["users", id, "consents"] => Route::Consents(id),
+        ["attack-detection", "brute-force", "users", id] => Route::BruteForce(id),
+        ["authentication", "required-actions"] => Route::RequiredActions,
+        ["authentication", "flows"] => Route::Flows,
+        ["authentication", "flows", alias, "executions"] => Route::Executions(alias),
+        ["keys"] => Route::Keys,
+        ["identity-provider", "instances", alias, "mappers"] => Route::IdpMappers(alias),
+        // Keycloak 26.5+
+        ["organizations", id, "invitations"] if organizations_api => Route::Invitations(id),
         _ => return None,
     })
 }
@@ -119,6 +139,15 @@ fn required_roles(route: &Route) -> Need {
         // view-identity-providers, organizations view-organizations (members also
         // view-users).
         Route::ClientSessions(..) => Need::Any(&[VIEW_CLIENTS]),
+        Route::Credentials(_) | Route::Consents(_) | Route::BruteForce(_) => {
+            Need::Any(&[VIEW_USERS])
+        }
+        Route::RequiredActions | Route::Flows | Route::Executions(_) | Route::Keys => {
+            Need::Any(&[VIEW_REALM])
+        }
+        Route::IdpMappers(_) => Need::Any(&[VIEW_IDPS]),
+        // Keycloak 26.7.3: listing invitations needs the write role manage-organizations
+        Route::Invitations(_) => Need::All(&[VIEW_ORGS, MANAGE_ORGS]),
         Route::IdentityProviders => Need::Any(&[VIEW_IDPS]),
         Route::Organizations => Need::Any(&[VIEW_ORGS]),
         Route::OrganizationMembers(_) => Need::All(&[VIEW_ORGS, VIEW_USERS]),
@@ -206,6 +235,15 @@ fn serve(ctx: &Ctx, realm: &RealmData, route: Route) -> Result<Response, Respons
         Route::AdminEvents => activity::admin_events(ctx, realm),
         Route::EventsConfig => Ok(activity::events_config(realm)),
         Route::Components => Ok(realm::components(ctx, realm)),
+        Route::Credentials(id) => security::credentials(realm, id),
+        Route::Consents(id) => security::consents(realm, id),
+        Route::BruteForce(id) => security::brute_force(realm, id),
+        Route::RequiredActions => Ok(security::required_actions(realm)),
+        Route::Flows => Ok(security::flows(realm)),
+        Route::Executions(alias) => security::executions(realm, alias),
+        Route::Keys => Ok(security::keys(realm)),
+        Route::IdpMappers(alias) => security::idp_mappers(realm, alias),
+        Route::Invitations(id) => security::invitations(ctx, realm, id),
     }
 }
 

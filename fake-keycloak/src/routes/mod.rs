@@ -15,5 +15,6 @@ pub(crate) mod public;
 pub(crate) mod realm;
 pub(crate) mod roles;
 pub(crate) mod router;
+pub(crate) mod security;
 pub(crate) mod tokens;
 pub(crate) mod users;

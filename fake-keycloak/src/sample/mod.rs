@@ -10,3 +10,4 @@ pub(crate) mod identity;
 pub(crate) mod realm;
 pub(crate) mod roles;
 pub(crate) mod secrets;
+pub(crate) mod security;

@@ -44,10 +44,13 @@ pub fn sample_realm(name: &str, users: usize) -> RealmData {
         events: Vec::new(),
         admin_events: Vec::new(),
         components: Vec::new(),
+        security: Default::default(),
     };
     realm.federated_identities = sample_identity::federated_identities(name, &realm.users);
     realm.events = sample_activity::events(&realm);
     realm.admin_events = sample_activity::admin_events(&realm);
+    realm.components = super::security::components(&realm);
+    realm.security = super::security::security(&realm);
     realm
 }
 
@@ -305,7 +308,7 @@ fn realm_representation(name: &str, id: &str) -> Value {
         "notBefore": 0, "defaultSignatureAlgorithm": "RS256", "revokeRefreshToken": false,
         "accessTokenLifespan": 300, "ssoSessionIdleTimeout": 1800, "ssoSessionMaxLifespan": 36000,
         "enabled": true, "sslRequired": "external", "registrationAllowed": false,
-        "loginWithEmailAllowed": true, "duplicateEmailsAllowed": false, "bruteForceProtected": false,
+        "loginWithEmailAllowed": true, "duplicateEmailsAllowed": false, "bruteForceProtected": true,
         "eventsEnabled": true, "eventsListeners": ["jboss-logging"],
         "enabledEventTypes": ["LOGIN", "LOGIN_ERROR", "LOGOUT", "CODE_TO_TOKEN", "REFRESH_TOKEN",
                               "CLIENT_LOGIN", "UPDATE_PASSWORD", "REGISTER", "UPDATE_PROFILE",

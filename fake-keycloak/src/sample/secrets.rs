@@ -24,6 +24,16 @@ pub const CORP_IDP_SECRET: &str = "idp-secret-Wq71";
 /// `config.clientSecret` of identity provider `github` (Keycloak would mask it).
 pub const GITHUB_IDP_SECRET: &str = "idp-secret-Gh22";
 
+/// The start of every OTP seed the sample's credentials hold in `secretData` (user n's
+/// seed is this prefix and n).
+pub const OTP_SEED_PREFIX: &str = "OTPSEEDFAKE7Q";
+/// The disabled LDAP provider's `bindCredential` (Keycloak would mask it).
+pub const LDAP_BIND_CREDENTIAL: &str = "ldap-bind-secret-Lb55";
+/// The RSA key provider's `privateKey` (Keycloak would mask it).
+pub const RSA_PRIVATE_KEY: &str = "MIIEvgIBADANBgkqhkiG9w0B-fake-rsa-private-Rk09";
+/// The HMAC key provider's `secret` (Keycloak would mask it).
+pub const HMAC_SECRET: &str = "hmac-generated-secret-Hm31";
+
 /// Every secret any sample configuration serves or accepts, in every realm:
 /// none of them may ever appear in a connector's output.
 pub const SAMPLE_SECRETS: &[&str] = &[
@@ -31,6 +41,7 @@ pub const SAMPLE_SECRETS: &[&str] = &[
     "fake-secret-noroles-1",
     "fake-secret-noclients-2",
     "fake-secret-nosa-3",
+    "fake-secret-readonly-4",
     BILLING_SECRET,
     BILLING_REGISTRATION_TOKEN,
     BILLING_PRIVATE_KEY,
@@ -38,4 +49,8 @@ pub const SAMPLE_SECRETS: &[&str] = &[
     SMTP_PASSWORD,
     CORP_IDP_SECRET,
     GITHUB_IDP_SECRET,
+    OTP_SEED_PREFIX,
+    LDAP_BIND_CREDENTIAL,
+    RSA_PRIVATE_KEY,
+    HMAC_SECRET,
 ];

@@ -68,8 +68,22 @@ fn sample_secrets_are_all_served() {
     let token = sample_token(&fake);
     let mut c = Conn::open(&fake);
     let mut served = String::new();
-    for path in ["", "/clients", "/identity-provider/instances"] {
+    for path in [
+        "",
+        "/clients",
+        "/identity-provider/instances",
+        "/components",
+    ] {
         served.push_str(&c.get(&format!("{BASE}{path}"), &token).body);
+    }
+    // the OTP seeds are in the credentials of every fifth user
+    let users = c.get(&format!("{BASE}/users?max=10"), &token).json();
+    for user in users.as_array().unwrap() {
+        let id = user["id"].as_str().unwrap();
+        served.push_str(
+            &c.get(&format!("{BASE}/users/{id}/credentials"), &token)
+                .body,
+        );
     }
     for secret in SAMPLE_SECRETS {
         assert!(served.contains(secret), "{secret} is not served");
