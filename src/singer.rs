@@ -97,7 +97,11 @@ fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome>
     let mut session = commands::Session::open(&config)?;
     let served = session.served()?;
     if args.discover {
-        out.line(&catalog(&served)?.to_string())?;
+        // Indented, as the Singer SDK prints it: Meltano reads discovery output with a
+        // line limit (64 KiB) that a one-line catalog of this many streams exceeds.
+        let text = serde_json::to_string_pretty(&catalog(&served)?)
+            .map_err(|e| Error::Internal(format!("the catalog did not serialize: {e}")))?;
+        out.line(&text)?;
         return Ok(Outcome::Success);
     }
     let selected = match args.catalog.as_ref().or(args.properties.as_ref()) {

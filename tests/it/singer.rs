@@ -45,6 +45,28 @@ fn about_lists_capabilities_and_every_setting() {
     );
 }
 
+/// Meltano reads `--discover` a line at a time with a 64 KiB limit per line; the one-line
+/// catalog of 30 streams was longer than that and Meltano refused to start the tap.
+#[test]
+fn discover_prints_lines_that_meltano_can_read() {
+    let fake = start_sample();
+    let files = Files::new();
+    let config = files.json("c.json", &config_for(&fake));
+    let output = std::process::Command::new(TAP)
+        .args(["--config", s(&config), "--discover"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let longest = output.stdout.split(|b| *b == b'\n').map(<[u8]>::len).max();
+    assert!(output.stdout.len() > 64 * 1024, "a catalog this test means something for");
+    assert!(longest.unwrap() < 4096, "longest line {longest:?} bytes");
+    let catalog: Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    assert_eq!(
+        catalog["streams"].as_array().unwrap().len(),
+        source_keycloak::streams::STREAMS.len()
+    );
+}
+
 #[test]
 fn discover_gives_singer_metadata_and_accepts_state() {
     let fake = start_sample();

@@ -532,10 +532,14 @@ pub fn run_singer(binary: &str, args: &[&str]) -> SingerRun {
     assert_no_secrets(&stdout, &stderr);
     SingerRun {
         code: output.status.code(),
-        lines: stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-            .collect(),
+        // `--discover` prints one indented document; everything else, a message a line.
+        lines: match serde_json::from_str::<Value>(&stdout) {
+            Ok(document) if stdout.starts_with("{\n") => vec![document],
+            _ => stdout
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+                .collect(),
+        },
         stderr,
     }
 }
