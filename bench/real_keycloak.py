@@ -20,7 +20,7 @@ prints a TRACE ERROR or leaves a stream not COMPLETE. Keycloak is always stopped
 Standard library only. Usage (from the repository root; `make bench-real` runs the default):
 
     python3 bench/real_keycloak.py [--users 10000] [--configs page_size=100 page_size=500]
-        [--binary PATH] [--version 26.7.3] [--markdown FILE] [--json FILE]
+        [--binary PATH] [--version 26.7.3] [--streams a,b] [--markdown FILE] [--json FILE]
 
 A configuration is comma-separated key=value pairs added to the connector's config JSON
 (`page_size=500,max_concurrency=4`); values are parsed as JSON when they parse (numbers,
@@ -483,6 +483,8 @@ def main():
                         "BENCHMARKS.md: with them on, Keycloak 26.7 checks every listed user's "
                         "organization and a sync at 10,000 users takes over 15 minutes)")
     p.add_argument("--batch", type=int, default=500, help="users per partialImport request")
+    p.add_argument("--streams", default="",
+                   help="comma-separated streams to sync (default: every discovered stream)")
     p.add_argument("--no-warmup", action="store_true")
     p.add_argument("--no-probe", action="store_true",
                    help="skip the briefRepresentation probe of the users list")
@@ -540,6 +542,12 @@ def main():
             with open(cfg0, "w") as f:
                 json.dump(base_cfg, f)
             streams = discover(binary, cfg0)
+            if a.streams:
+                wanted = [n for n in a.streams.split(",") if n]
+                unknown = sorted(set(wanted) - {s["name"] for s in streams})
+                if unknown:
+                    die(f"--streams: not discovered: {', '.join(unknown)}")
+                streams = [s for s in streams if s["name"] in wanted]
             order = [s["name"] for s in streams]
             catalog = os.path.join(work, "catalog.json")
             with open(catalog, "w") as f:
