@@ -10,7 +10,9 @@ keycloak.sh, so the acceptance suite and `make sync` see the same realm:
   secrets the suite greps every output for;
 - LOCKED_USER locked out by real failed logins (brute-force protection is on in the file);
 - on 25+: organizations on, the organizations of make_realm.ORGANIZATIONS with their
-  members, view-organizations for the read-only service accounts;
+  members, view-organizations for the read-only service accounts; where that role does
+  not exist (26.5 and older: the API opens to manage-realm alone), manage-realm for the
+  accounts in MANAGE_ORGANIZATIONS;
 - on servers with organization invitations (26.5+): one invitation, sent through a local
   SMTP sink (Keycloak refuses to store an invitation it could not mail), and
   manage-organizations (the role 26.7 requires to list invitations) for the accounts in
@@ -155,10 +157,22 @@ def grant(a: Admin, client_id: str, roles: list[str]) -> None:
         a.call("POST", f"/users/{uid}/role-mappings/clients/{rm}", wanted)
 
 
+def has_role(a: Admin, name: str) -> bool:
+    """Whether the realm-management client has the role `name` (versions differ)."""
+    rm = a.get("/clients?clientId=realm-management")[0]["id"]
+    return any(r["name"] == name for r in a.get(f"/clients/{rm}/roles"))
+
+
 def organizations(a: Admin) -> dict[str, str]:
     """Organizations on, with their members; returns {name: id}."""
-    for cid in VIEW_ORGANIZATIONS:
-        grant(a, cid, ["view-organizations"])
+    if has_role(a, "view-organizations"):
+        for cid in VIEW_ORGANIZATIONS:
+            grant(a, cid, ["view-organizations"])
+    else:
+        # 26.5 and older have no organizations roles: the API opens to manage-realm alone,
+        # a write role, held here by the accounts that stand for "already holds it"
+        for cid in MANAGE_ORGANIZATIONS:
+            grant(a, cid, ["manage-realm"])
     if not a.get("").get("organizationsEnabled"):
         a.call("PUT", "", {"realm": REALM, "organizationsEnabled": True})
     existing = {o["name"]: o["id"] for o in a.get("/organizations?first=0&max=1000")}

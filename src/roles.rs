@@ -51,6 +51,20 @@ impl Role {
         matches!(self, Role::ManageOrganizations)
     }
 
+    /// What a user needs to know besides the name, where Keycloak versions differ
+    /// (observed on 26.5.6, which has neither organizations role).
+    pub fn caveat(self) -> Option<&'static str> {
+        match self {
+            Role::ViewOrganizations => Some(
+                "Keycloak 26.5 and older have no view-organizations role: there the \
+                 organizations API opens only to the write role manage-realm, which the \
+                 connector never asks for",
+            ),
+            Role::ManageOrganizations => Some("manage-realm on Keycloak 26.5 and older"),
+            _ => None,
+        }
+    }
+
     /// The endpoint under `/admin/realms/{realm}` that only this role opens, asked with
     /// `max=1`.
     pub fn probe(self) -> &'static [&'static str] {
@@ -70,6 +84,11 @@ impl Role {
 
 /// In a probe path: the id of the first row of the list before it.
 pub const FIRST_ROW: &str = "{first}";
+
+/// The roles a user may be asked to grant: every role but the write roles.
+pub fn read_roles() -> Vec<Role> {
+    Role::ALL.into_iter().filter(|r| !r.is_write()).collect()
+}
 
 /// `view-users, view-realm`.
 pub fn names(roles: &[Role]) -> String {
@@ -96,5 +115,12 @@ mod tests {
         probes.sort();
         probes.dedup();
         assert_eq!(probes.len(), Role::ALL.len());
+    }
+
+    #[test]
+    fn a_write_role_is_never_among_the_roles_to_grant() {
+        assert!(read_roles().iter().all(|r| !r.is_write()));
+        assert!(read_roles().contains(&Role::ViewOrganizations));
+        assert!(!read_roles().contains(&Role::ManageOrganizations));
     }
 }

@@ -50,7 +50,7 @@ fn run(config_path: &str, out: &mut Output<impl Write>) -> Result<String> {
                  realm '{realm}'. Grant it the realm-management roles {}: Clients → {} → \
                  Service accounts roles → Assign role → filter by clients → realm-management",
                 config.client_id,
-                crate::roles::names(&Role::ALL),
+                crate::roles::names(&crate::roles::read_roles()),
                 config.client_id
             )),
             Ok(access) => {
@@ -85,19 +85,28 @@ fn describe(access: &Access) -> (usize, String) {
         match access.availability(stream.roles) {
             Availability::Available => readable += 1,
             // A write role is never asked for: the stream is for accounts that hold it.
-            Availability::MissingRoles(roles) if roles.iter().any(|r| r.is_write()) => write_only
-                .push(format!(
-                    "{} (Keycloak requires the write role {} to list them; the connector \
+            Availability::MissingRoles(roles) if roles.iter().any(|r| r.is_write()) => {
+                let write: Vec<Role> = roles.into_iter().filter(|r| r.is_write()).collect();
+                let caveat = caveats(&write, "");
+                write_only.push(format!(
+                    "{} (Keycloak requires the write role {}{} to list them; the connector \
                      never asks for it)",
                     stream.name,
-                    crate::roles::names(&roles)
-                )),
+                    crate::roles::names(&write),
+                    if caveat.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({caveat})")
+                    }
+                ))
+            }
             Availability::MissingRoles(roles) => {
                 let plural = if roles.len() > 1 { "s" } else { "" };
                 missing.push(format!(
-                    "{} (needs realm-management role{plural} {})",
+                    "{} (needs realm-management role{plural} {}{})",
                     stream.name,
-                    crate::roles::names(&roles)
+                    crate::roles::names(&roles),
+                    caveats(&roles, "; ")
                 ))
             }
             Availability::NotServed(why) => not_served.push(format!("{} ({why})", stream.name)),
@@ -124,6 +133,15 @@ fn describe(access: &Access) -> (usize, String) {
         ));
     }
     (readable, note)
+}
+
+/// The version notes of `roles`, each after `sep`; empty when none has one.
+pub(crate) fn caveats(roles: &[Role], sep: &str) -> String {
+    roles
+        .iter()
+        .filter_map(|r| r.caveat())
+        .map(|c| format!("{sep}{c}"))
+        .collect()
 }
 
 /// A sentence when the realm does not save login or admin events (the event streams

@@ -343,13 +343,25 @@ fn explain(e: Error, stream: &Stream, config: &Config, realm: &str) -> Error {
         .collect::<Vec<_>>()
         .join(", ");
     let client = &config.client_id;
+    let write: Vec<Role> = stream.roles.iter().copied().filter(|r| r.is_write()).collect();
     let grant = |why: String| {
+        if !write.is_empty() {
+            return Error::Config(format!(
+                "Keycloak refused stream '{}' in realm '{realm}' ({why}): it opens only to \
+                 an account that holds the write role(s) '{}' ({}), which the connector \
+                 never asks for; deselect the stream",
+                stream.name,
+                crate::roles::names(&write),
+                super::check::caveats(&write, "").trim_start()
+            ));
+        }
         Error::Config(format!(
             "Keycloak refused stream '{}' in realm '{realm}' ({why}): the service account of \
              client '{client}' needs the realm-management role(s) {roles} in realm '{realm}'. \
              Grant them under Clients → {client} → Service accounts roles, or deselect the \
-             stream",
-            stream.name
+             stream{}",
+            stream.name,
+            super::check::caveats(stream.roles, ". ")
         ))
     };
     match e {

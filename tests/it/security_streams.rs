@@ -239,4 +239,20 @@ fn invitations_only_for_an_account_holding_manage_organizations() {
         "{message}"
     );
     assert!(!message.contains("until the service account gets the role: organization_invitations"));
+    // a catalog from an account that held it: the stream fails, and the error names the
+    // write role without telling anyone to grant it
+    let stale = read(
+        &fake,
+        &["organization_invitations", "organization_members"],
+        json!({"client_id": "read-only", "client_secret": "fake-secret-readonly-4"}),
+    );
+    assert_eq!(stale.statuses("organization_invitations").last(), Some(&"INCOMPLETE"));
+    assert_eq!(stale.statuses("organization_members").last(), Some(&"COMPLETE"));
+    let said = &stale.errors()[0].message;
+    assert!(
+        said.contains("write role(s) 'manage-organizations'")
+            && said.contains("never asks for")
+            && !said.contains("Grant"),
+        "{said}"
+    );
 }
