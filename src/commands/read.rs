@@ -343,7 +343,12 @@ fn explain(e: Error, stream: &Stream, config: &Config, realm: &str) -> Error {
         .collect::<Vec<_>>()
         .join(", ");
     let client = &config.client_id;
-    let write: Vec<Role> = stream.roles.iter().copied().filter(|r| r.is_write()).collect();
+    let write: Vec<Role> = stream
+        .roles
+        .iter()
+        .copied()
+        .filter(|r| r.is_write())
+        .collect();
     let grant = |why: String| {
         if !write.is_empty() {
             return Error::Config(format!(

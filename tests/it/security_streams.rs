@@ -246,8 +246,14 @@ fn invitations_only_for_an_account_holding_manage_organizations() {
         &["organization_invitations", "organization_members"],
         json!({"client_id": "read-only", "client_secret": "fake-secret-readonly-4"}),
     );
-    assert_eq!(stale.statuses("organization_invitations").last(), Some(&"INCOMPLETE"));
-    assert_eq!(stale.statuses("organization_members").last(), Some(&"COMPLETE"));
+    assert_eq!(
+        stale.statuses("organization_invitations").last(),
+        Some(&"INCOMPLETE")
+    );
+    assert_eq!(
+        stale.statuses("organization_members").last(),
+        Some(&"COMPLETE")
+    );
     let said = &stale.errors()[0].message;
     assert!(
         said.contains("write role(s) 'manage-organizations'")

@@ -58,7 +58,10 @@ fn discover_prints_lines_that_meltano_can_read() {
         .unwrap();
     assert!(output.status.success());
     let longest = output.stdout.split(|b| *b == b'\n').map(<[u8]>::len).max();
-    assert!(output.stdout.len() > 64 * 1024, "a catalog this test means something for");
+    assert!(
+        output.stdout.len() > 64 * 1024,
+        "a catalog this test means something for"
+    );
     assert!(longest.unwrap() < 4096, "longest line {longest:?} bytes");
     let catalog: Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
     assert_eq!(
