@@ -96,10 +96,10 @@ for line in open(read_path, encoding="utf-8"):
         errors.append(msg["trace"]["error"].get("message"))
 for f in files.values():
     f.close()
-print(f"\n{'stream':<20} {'records':>8}  status     file")
+print(f"\n{'stream':<26} {'records':>8}  status     file")
 for s in streams:
-    print(f"{s:<20} {counts[s]:>8}  {status.get(s, '?'):<10} {os.path.relpath(os.path.join(out_dir, s + '.jsonl'))}")
-print(f"{'total':<20} {sum(counts.values()):>8}")
+    print(f"{s:<26} {counts[s]:>8}  {status.get(s, '?'):<10} {os.path.relpath(os.path.join(out_dir, s + '.jsonl'))}")
+print(f"{'total':<26} {sum(counts.values()):>8}")
 for e in errors:
     print(f"ERROR: {e}")
 if rc != 0:
