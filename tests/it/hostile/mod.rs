@@ -212,11 +212,16 @@ impl Hostile {
             &["--config", s(&config), "--catalog", s(&catalog)],
             &[],
         );
-        for r in [&discover, &read] {
-            for line in r.stdout.lines() {
-                serde_json::from_str::<Value>(line)
-                    .unwrap_or_else(|e| panic!("Singer stdout line is not JSON ({e}): {line}"));
-            }
+        // --discover prints one indented document (Meltano's line limit), a read a
+        // message a line
+        if !discover.stdout.is_empty() {
+            serde_json::from_str::<Value>(&discover.stdout).unwrap_or_else(|e| {
+                panic!("Singer catalog is not JSON ({e}): {}", discover.stdout)
+            });
+        }
+        for line in read.stdout.lines() {
+            serde_json::from_str::<Value>(line)
+                .unwrap_or_else(|e| panic!("Singer stdout line is not JSON ({e}): {line}"));
         }
         (discover, read)
     }
