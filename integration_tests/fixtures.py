@@ -148,19 +148,24 @@ def lock_out(a: Admin) -> None:
         raise SystemExit(f"fixtures.py: {make_realm.LOCKED_USER} is not locked: {status}")
 
 
+def realm_management_roles(a: Admin) -> tuple[str, list[dict]]:
+    """The realm-management client's id and its roles (which differ by version)."""
+    rm = a.get("/clients?clientId=realm-management")[0]["id"]
+    return rm, a.get(f"/clients/{rm}/roles")
+
+
 def grant(a: Admin, client_id: str, roles: list[str]) -> None:
     cid = a.get(f"/clients?clientId={client_id}")[0]["id"]
     uid = a.get(f"/clients/{cid}/service-account-user")["id"]
-    rm = a.get("/clients?clientId=realm-management")[0]["id"]
-    wanted = [r for r in a.get(f"/clients/{rm}/roles") if r["name"] in roles]
+    rm, available = realm_management_roles(a)
+    wanted = [r for r in available if r["name"] in roles]
     if wanted:
         a.call("POST", f"/users/{uid}/role-mappings/clients/{rm}", wanted)
 
 
 def has_role(a: Admin, name: str) -> bool:
     """Whether the realm-management client has the role `name` (versions differ)."""
-    rm = a.get("/clients?clientId=realm-management")[0]["id"]
-    return any(r["name"] == name for r in a.get(f"/clients/{rm}/roles"))
+    return any(r["name"] == name for r in realm_management_roles(a)[1])
 
 
 def organizations(a: Admin) -> dict[str, str]:

@@ -90,6 +90,30 @@ pub fn read_roles() -> Vec<Role> {
     Role::ALL.into_iter().filter(|r| !r.is_write()).collect()
 }
 
+/// The write roles among `roles`: never asked for, only named.
+pub fn write_roles(roles: &[Role]) -> Vec<Role> {
+    roles.iter().copied().filter(|r| r.is_write()).collect()
+}
+
+/// The version notes of `roles`, each after `sep`; empty when none has one.
+pub fn caveats(roles: &[Role], sep: &str) -> String {
+    roles
+        .iter()
+        .filter_map(|r| r.caveat())
+        .map(|c| format!("{sep}{c}"))
+        .collect()
+}
+
+/// The version notes of `roles` as ` (…)`, or nothing when none has one.
+pub fn caveats_in_parens(roles: &[Role]) -> String {
+    let notes: Vec<&str> = roles.iter().filter_map(|r| r.caveat()).collect();
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    }
+}
+
 /// `view-users, view-realm`.
 pub fn names(roles: &[Role]) -> String {
     roles

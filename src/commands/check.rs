@@ -12,7 +12,6 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::Client;
 use crate::output::Output;
-use crate::roles::Role;
 use crate::streams::STREAMS;
 
 pub fn check(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
@@ -86,18 +85,13 @@ fn describe(access: &Access) -> (usize, String) {
             Availability::Available => readable += 1,
             // A write role is never asked for: the stream is for accounts that hold it.
             Availability::MissingRoles(roles) if roles.iter().any(|r| r.is_write()) => {
-                let write: Vec<Role> = roles.into_iter().filter(|r| r.is_write()).collect();
-                let caveat = caveats(&write, "");
+                let write = crate::roles::write_roles(&roles);
                 write_only.push(format!(
                     "{} (Keycloak requires the write role {}{} to list them; the connector \
                      never asks for it)",
                     stream.name,
                     crate::roles::names(&write),
-                    if caveat.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({caveat})")
-                    }
+                    crate::roles::caveats_in_parens(&write)
                 ))
             }
             Availability::MissingRoles(roles) => {
@@ -106,7 +100,7 @@ fn describe(access: &Access) -> (usize, String) {
                     "{} (needs realm-management role{plural} {}{})",
                     stream.name,
                     crate::roles::names(&roles),
-                    caveats(&roles, "; ")
+                    crate::roles::caveats(&roles, "; ")
                 ))
             }
             Availability::NotServed(why) => not_served.push(format!("{} ({why})", stream.name)),
@@ -133,15 +127,6 @@ fn describe(access: &Access) -> (usize, String) {
         ));
     }
     (readable, note)
-}
-
-/// The version notes of `roles`, each after `sep`; empty when none has one.
-pub(crate) fn caveats(roles: &[Role], sep: &str) -> String {
-    roles
-        .iter()
-        .filter_map(|r| r.caveat())
-        .map(|c| format!("{sep}{c}"))
-        .collect()
 }
 
 /// A sentence when the realm does not save login or admin events (the event streams

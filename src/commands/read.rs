@@ -343,21 +343,16 @@ fn explain(e: Error, stream: &Stream, config: &Config, realm: &str) -> Error {
         .collect::<Vec<_>>()
         .join(", ");
     let client = &config.client_id;
-    let write: Vec<Role> = stream
-        .roles
-        .iter()
-        .copied()
-        .filter(|r| r.is_write())
-        .collect();
+    let write = crate::roles::write_roles(stream.roles);
     let grant = |why: String| {
         if !write.is_empty() {
             return Error::Config(format!(
                 "Keycloak refused stream '{}' in realm '{realm}' ({why}): it opens only to \
-                 an account that holds the write role(s) '{}' ({}), which the connector \
+                 an account that holds the write role(s) '{}'{}, which the connector \
                  never asks for; deselect the stream",
                 stream.name,
                 crate::roles::names(&write),
-                super::check::caveats(&write, "").trim_start()
+                crate::roles::caveats_in_parens(&write)
             ));
         }
         Error::Config(format!(
@@ -366,7 +361,7 @@ fn explain(e: Error, stream: &Stream, config: &Config, realm: &str) -> Error {
              Grant them under Clients → {client} → Service accounts roles, or deselect the \
              stream{}",
             stream.name,
-            super::check::caveats(stream.roles, ". ")
+            crate::roles::caveats(stream.roles, ". ")
         ))
     };
     match e {
