@@ -41,6 +41,9 @@ pub struct Config {
     pub ca_certificate: Option<String>,
     /// Accept any server certificate (explicit opt-in; every command warns).
     pub tls_insecure_skip_verify: bool,
+    /// The first backoff delay of a retried request (then doubled). Not a config key: 1 s,
+    /// set through `Options` by tests that want fast retries.
+    pub retry_base_delay: std::time::Duration,
 }
 
 impl Config {
@@ -127,18 +130,14 @@ impl Config {
             max_retries: num_field("max_retries", 5) as u32,
             max_concurrency: num_field("max_concurrency", 4) as usize,
             max_response_mb: num_field("max_response_mb", 64),
+            retry_base_delay: std::time::Duration::from_secs(1),
         })
     }
 }
 
 impl Config {
-    /// The HTTP layer's settings. `SOURCE_KEYCLOAK_RETRY_BASE_MS` (default 1000) sets the
-    /// first backoff delay: the process-level tests make retries fast with it.
+    /// The HTTP layer's settings.
     pub fn client_settings(&self) -> crate::http::Settings {
-        let base_ms = std::env::var("SOURCE_KEYCLOAK_RETRY_BASE_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1000);
         crate::http::Settings {
             server_url: self.server_url.clone(),
             realm: self.realm.clone(),
@@ -147,7 +146,7 @@ impl Config {
             page_size: self.page_size,
             request_timeout: std::time::Duration::from_secs(self.request_timeout_seconds),
             max_retries: self.max_retries,
-            retry_base_delay: std::time::Duration::from_millis(base_ms),
+            retry_base_delay: self.retry_base_delay,
             max_response_mb: self.max_response_mb,
             ca_certificate: self.ca_certificate.clone(),
             tls_insecure_skip_verify: self.tls_insecure_skip_verify,

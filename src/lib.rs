@@ -36,38 +36,31 @@ use commands::Outcome;
 use error::Error;
 use output::Output;
 
-/// Runs one command against `stdout`, maps the result to an exit code. Errors become a
-/// TRACE ERROR with their failure type; a closed stdout ends quietly with success.
+pub use commands::Options;
+
+/// Runs one command against `stdout` and exits with its code.
 pub fn run(command: Command, stdout: impl Write) -> ExitCode {
+    ExitCode::from(execute(&command, stdout, &Options::default()))
+}
+
+/// Runs one command against `stdout`, in-process, and returns its exit code (0 or 1).
+/// Errors become a TRACE ERROR with their failure type; a closed stdout ends quietly with
+/// success.
+pub fn execute(command: &Command, stdout: impl Write, options: &Options) -> u8 {
     let mut out = Output::new(stdout);
-    let result = streams::check_embedded().and_then(|()| match &command {
-        Command::Spec => commands::spec(&mut out),
-        Command::Check { config } => commands::check(config, &mut out),
-        Command::Discover { config } => commands::discover(config, &mut out),
-        Command::Read {
-            config,
-            catalog,
-            state,
-        } => commands::read(
-            &commands::ReadArgs {
-                config,
-                catalog,
-                state: state.as_deref(),
-            },
-            &mut out,
-        ),
-    });
+    let result =
+        streams::check_embedded().and_then(|()| commands::dispatch(command, options, &mut out));
     let code = match result {
-        Ok(Outcome::Success) => ExitCode::SUCCESS,
-        Ok(Outcome::StreamsFailed) => ExitCode::FAILURE,
-        Err(Error::BrokenPipe) => return ExitCode::SUCCESS,
+        Ok(Outcome::Success) => 0,
+        Ok(Outcome::StreamsFailed) => 1,
+        Err(Error::BrokenPipe) => return 0,
         Err(e) => match out.error(&e, None) {
-            Err(Error::BrokenPipe) => return ExitCode::SUCCESS,
-            _ => ExitCode::FAILURE,
+            Err(Error::BrokenPipe) => return 0,
+            _ => 1,
         },
     };
     match out.flush() {
         Ok(()) | Err(Error::BrokenPipe) => code,
-        Err(_) => ExitCode::FAILURE,
+        Err(_) => 1,
     }
 }

@@ -14,7 +14,7 @@ use clap::Parser;
 use serde_json::{Map, Value, json};
 
 use crate::commands::{self, Outcome, Selected};
-use crate::config::{self, Config};
+use crate::config;
 use crate::error::{Error, Result};
 use crate::host::{Host, StreamMeta};
 use crate::protocol::{Level, SingerMessage};
@@ -60,20 +60,41 @@ pub fn looks_like_singer(args: &[String]) -> bool {
 pub fn main(args: Vec<String>) -> ExitCode {
     let args = SingerArgs::parse_from(args);
     let stdout = std::io::stdout().lock();
-    let mut out = SingerOutput::new(stdout);
-    let result = run(&args, &mut out);
+    let stderr = Box::new(std::io::stderr());
+    ExitCode::from(execute(
+        &args,
+        stdout,
+        stderr,
+        &commands::Options::default(),
+    ))
+}
+
+/// Runs the tap with parsed arguments, in-process: messages to `stdout`, log lines to
+/// `log` (stderr in the binary); returns its exit code.
+pub fn execute(
+    args: &SingerArgs,
+    stdout: impl Write,
+    log: Box<dyn Write>,
+    options: &commands::Options,
+) -> u8 {
+    let mut out = SingerOutput::new(stdout, log);
+    let result = run(args, options, &mut out);
     let result = result.and_then(|outcome| out.flush().map(|_| outcome));
     match result {
-        Ok(Outcome::Success) | Err(Error::BrokenPipe) => ExitCode::SUCCESS,
-        Ok(Outcome::StreamsFailed) => ExitCode::FAILURE,
+        Ok(Outcome::Success) | Err(Error::BrokenPipe) => 0,
+        Ok(Outcome::StreamsFailed) => 1,
         Err(e) => {
             let _ = Host::error(&mut out, &e, None);
-            ExitCode::FAILURE
+            1
         }
     }
 }
 
-fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome> {
+fn run(
+    args: &SingerArgs,
+    options: &commands::Options,
+    out: &mut SingerOutput<impl Write>,
+) -> Result<Outcome> {
     if args.about {
         let text = match args.format.as_deref() {
             Some("markdown") => about_markdown()?,
@@ -92,8 +113,7 @@ fn run(args: &SingerArgs, out: &mut SingerOutput<impl Write>) -> Result<Outcome>
             "give --config FILE (and --discover, or --catalog FILE to read)".into(),
         ));
     };
-    let config = Config::load(config_path)?;
-    crate::commands::announce(&config, out)?;
+    let config = commands::load_config(config_path, options, out)?;
     let mut session = commands::Session::open(&config)?;
     let served = session.served()?;
     if args.discover {
@@ -279,12 +299,15 @@ pub struct SingerOutput<W: Write> {
     bookmarks: Map<String, Value>,
     /// Full-table streams and their ACTIVATE_VERSION version.
     versions: HashMap<String, u64>,
+    /// Where log lines go: stderr in the binary.
+    log: Box<dyn Write>,
 }
 
 impl<W: Write> SingerOutput<W> {
-    pub fn new(w: W) -> Self {
+    pub fn new(w: W, log: Box<dyn Write>) -> Self {
         SingerOutput {
             out: Writer::new(w),
+            log,
             bookmarks: Map::new(),
             versions: HashMap::new(),
         }
@@ -298,8 +321,9 @@ impl<W: Write> SingerOutput<W> {
         self.out.message(message)
     }
 
-    fn stderr(&self, level: &str, text: &str) {
-        eprintln!("{level} {}", crate::redact::text(text));
+    /// A log line, redacted. A log that cannot be written is no reason to stop a sync.
+    fn stderr(&mut self, level: &str, text: &str) {
+        let _ = writeln!(self.log, "{level} {}", crate::redact::text(text));
     }
 }
 

@@ -14,8 +14,18 @@ use crate::http::Client;
 use crate::output::Output;
 use crate::streams::STREAMS;
 
-pub fn check(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
-    let (ok, message) = match run(config_path, out) {
+pub fn check(config: &Config, out: &mut Output<impl Write>) -> Result<Outcome> {
+    report(run(config), out)
+}
+
+/// The status of a check whose config did not load (or whose warnings could not be
+/// written): FAILED with the reason, like any other failure a user can cause.
+pub fn failed(error: Error, out: &mut Output<impl Write>) -> Result<Outcome> {
+    report(Err(error), out)
+}
+
+fn report(result: Result<String>, out: &mut Output<impl Write>) -> Result<Outcome> {
+    let (ok, message) = match result {
         Ok(message) => (true, message),
         Err(Error::BrokenPipe) => return Err(Error::BrokenPipe),
         Err(Error::Internal(m)) => return Err(Error::Internal(m)),
@@ -25,9 +35,7 @@ pub fn check(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome>
     Ok(Outcome::Success)
 }
 
-fn run(config_path: &str, out: &mut Output<impl Write>) -> Result<String> {
-    let config = Config::load(config_path)?;
-    super::announce(&config, out)?;
+fn run(config: &Config) -> Result<String> {
     // A check is interactive: one retry, not a long backoff against a wrong URL.
     let client = Client::new(&crate::http::Settings {
         max_retries: config.max_retries.min(1),
@@ -35,7 +43,7 @@ fn run(config_path: &str, out: &mut Output<impl Write>) -> Result<String> {
     })?;
     client
         .authenticate()
-        .map_err(|e| unreachable_hint(e, &config))?;
+        .map_err(|e| unreachable_hint(e, config))?;
     // Never empty: `realms` has at least one entry (spec.json), and "*" listing none is
     // an error of its own.
     let realms = access::resolve_realms(&client, &config.realm, config.realms.as_deref())?;

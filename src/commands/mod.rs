@@ -1,15 +1,18 @@
-//! The Airbyte commands. Each takes typed input and the `Output`, so tests can run them
-//! in-process; `Outcome` tells `main` which exit code to use.
+//! The Airbyte commands. Each takes typed input (a loaded `Config`, a `ReadInput`) and the
+//! `Output`, so tests run them in-process; `dispatch` loads the files a command line names
+//! and calls one. `Outcome` tells `main` which exit code to use.
 
 mod check;
 mod read;
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::access::{self, Access, Availability};
+use crate::cli::Command;
 use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::host::Host;
@@ -20,15 +23,59 @@ use crate::streams::{STREAMS, Stream};
 
 pub use check::check;
 pub use read::read;
-pub use read::{ReadArgs, Selected, read_streams};
+pub use read::{ReadInput, Selected, read_streams};
 
-/// Logs the config's warnings (plain http, no TLS verification): the first thing every
-/// command does after loading the config.
-pub fn announce(config: &Config, out: &mut impl Host) -> Result<()> {
+/// What a run may be given besides its command line: settings that are not config keys,
+/// which tests set directly.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The first backoff delay of a retried request (1 s; tests make it short).
+    pub retry_base_delay: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            retry_base_delay: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Loads the files a command line names and runs its command.
+pub fn dispatch(
+    command: &Command,
+    options: &Options,
+    out: &mut Output<impl Write>,
+) -> Result<Outcome> {
+    match command {
+        Command::Spec => spec(out),
+        Command::Check { config } => match load_config(config, options, out) {
+            Ok(config) => check(&config, out),
+            Err(e) => check::failed(e, out),
+        },
+        Command::Discover { config } => discover(&load_config(config, options, out)?, out),
+        Command::Read {
+            config,
+            catalog,
+            state,
+        } => {
+            let input = ReadInput::load((config, catalog, state.as_deref()), options, out)?;
+            read(&input, out)
+        }
+    }
+}
+
+/// Loads a config file, applies `options`, and logs the config's warnings (plain http, no
+/// TLS verification): the first thing every command does.
+pub fn load_config(path: &str, options: &Options, out: &mut impl Host) -> Result<Config> {
+    let config = Config {
+        retry_base_delay: options.retry_base_delay,
+        ..Config::load(path)?
+    };
     for warning in config.warnings() {
         out.log(crate::protocol::Level::Warn, &warning)?;
     }
-    Ok(())
+    Ok(config)
 }
 
 /// How a command that did not fail outright ended.
@@ -53,10 +100,8 @@ pub fn spec(out: &mut Output<impl Write>) -> Result<Outcome> {
 
 /// The catalog: the streams of the table that the server and the client's roles can
 /// serve in at least one configured realm, with their schemas and keys.
-pub fn discover(config_path: &str, out: &mut Output<impl Write>) -> Result<Outcome> {
-    let config = Config::load(config_path)?;
-    announce(&config, out)?;
-    let served = Session::open(&config)?.served()?;
+pub fn discover(config: &Config, out: &mut Output<impl Write>) -> Result<Outcome> {
+    let served = Session::open(config)?.served()?;
     let schemas = served
         .iter()
         .map(|s| s.schema_json())

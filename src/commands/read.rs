@@ -30,20 +30,43 @@ use crate::secrets::{self, Policy, Report};
 use crate::state;
 use crate::streams::{self, Ctx, End, EventOptions, Sink, Stream};
 
-pub struct ReadArgs<'a> {
-    pub config: &'a str,
-    pub catalog: &'a str,
-    pub state: Option<&'a str>,
+/// What `read` reads: the config, the configured catalog and the input state, loaded and
+/// checked (`commands::load`).
+pub struct ReadInput {
+    pub config: Config,
+    pub catalog: catalog::Catalog,
+    pub state: state::InputState,
 }
 
-pub fn read(args: &ReadArgs, out: &mut Output<impl Write>) -> Result<Outcome> {
-    let config = Config::load(args.config)?;
-    super::announce(&config, out)?;
-    let catalog = catalog::parse(&config::read_json_file(args.catalog, "catalog")?)?;
-    let input_state = match args.state {
-        Some(path) => state::parse(&config::read_json_file(path, "state")?),
-        None => state::InputState::default(),
-    };
+impl ReadInput {
+    /// Loads the three files in the order their errors are reported: the config first (and
+    /// its warnings, logged at once), then the catalog, then the state.
+    pub fn load(
+        paths: (&str, &str, Option<&str>),
+        options: &super::Options,
+        out: &mut impl Host,
+    ) -> Result<ReadInput> {
+        let (config, catalog, state) = paths;
+        let config = super::load_config(config, options, out)?;
+        let catalog = catalog::parse(&config::read_json_file(catalog, "catalog")?)?;
+        let state = match state {
+            Some(path) => state::parse(&config::read_json_file(path, "state")?),
+            None => state::InputState::default(),
+        };
+        Ok(ReadInput {
+            config,
+            catalog,
+            state,
+        })
+    }
+}
+
+pub fn read(input: &ReadInput, out: &mut Output<impl Write>) -> Result<Outcome> {
+    let ReadInput {
+        config,
+        catalog,
+        state: input_state,
+    } = input;
     for warning in catalog.warnings.iter().chain(&input_state.warnings) {
         out.log(Level::Warn, warning)?;
     }
@@ -55,8 +78,8 @@ pub fn read(args: &ReadArgs, out: &mut Output<impl Write>) -> Result<Outcome> {
             incremental: c.sync_mode == SyncMode::Incremental,
         })
         .collect();
-    let session = Session::open(&config)?;
-    read_streams(&session, &config, &selected, &input_state.streams, out)
+    let session = Session::open(config)?;
+    read_streams(&session, config, &selected, &input_state.streams, out)
 }
 
 /// A stream to read and whether the host asked for an incremental sync.

@@ -113,8 +113,13 @@ fn invalid_config_is_a_config_error_naming_each_field() {
         "c.json",
         &json!({"server_url": "not a url", "realm": 3, "client_secret": "", "page_size": 0}),
     );
-    let run = run(&["discover", "--config", s(&config)]);
+    // The binary itself: a config error is a TRACE on stdout and exit code 1.
+    let run = run_binary(&["discover", "--config", s(&config)]);
     assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stderr, "",
+        "the Airbyte commands write nothing to stderr"
+    );
     let errors = run.errors();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].failure_type, "config_error");

@@ -54,7 +54,6 @@ fn read_then_kill(files: &Files, state: Option<&Value>, after: usize) -> Deliver
         cmd.args(["--state", s(&state_path)]);
     }
     let mut child = cmd
-        .env("SOURCE_KEYCLOAK_RETRY_BASE_MS", "20")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

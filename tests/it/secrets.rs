@@ -11,8 +11,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-const TAP: &str = env!("CARGO_BIN_EXE_tap-keycloak");
-
 /// A private CA (PEM) and a server identity it signed for 127.0.0.1 and localhost.
 fn private_ca() -> (String, TlsIdentity) {
     let ca_key = KeyPair::generate().expect("CA key");
@@ -129,7 +127,7 @@ fn skipping_verification_needs_the_flag_and_warns_in_every_command() {
             run.stdout
         );
     }
-    let tap = run_singer(TAP, &["--config", s(&config), "--discover"]);
+    let tap = run_singer(&["--config", s(&config), "--discover"]);
     assert_eq!(tap.code, Some(0));
     assert!(
         tap.stderr.contains("tls_insecure_skip_verify"),
@@ -258,7 +256,7 @@ fn no_secret_in_any_output_of_any_command_under_any_fault() {
             vec!["--config", s(&config), "--discover"],
             vec!["--config", s(&config), "--catalog", s(&singer_catalog)],
         ] {
-            let r = run_singer(TAP, &args);
+            let r = run_singer(&args);
             assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
         }
     }

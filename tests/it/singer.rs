@@ -76,10 +76,7 @@ fn discover_gives_singer_metadata_and_accepts_state() {
     let files = Files::new();
     let config = files.json("c.json", &config_for(&fake));
     let state = files.json("s.json", &json!({}));
-    let run = run_singer(
-        TAP,
-        &["--config", s(&config), "--discover", "--state", s(&state)],
-    );
+    let run = run_singer(&["--config", s(&config), "--discover", "--state", s(&state)]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let streams = run.lines[0]["streams"].as_array().unwrap();
     assert_eq!(streams.len(), source_keycloak::streams::STREAMS.len());
@@ -113,7 +110,7 @@ fn discover_gives_singer_metadata_and_accepts_state() {
 fn selected_catalog(fake: &fake_keycloak::FakeKeycloak, names: &[&str]) -> Value {
     let files = Files::new();
     let config = files.json("c.json", &config_for(fake));
-    let mut catalog = run_singer(TAP, &["--config", s(&config), "--discover"]).lines[0].clone();
+    let mut catalog = run_singer(&["--config", s(&config), "--discover"]).lines[0].clone();
     for stream in catalog["streams"].as_array_mut().unwrap() {
         let chosen = names.contains(&stream["stream"].as_str().unwrap());
         stream["selected"] = json!(chosen);
@@ -131,7 +128,7 @@ fn reads_selected_streams_with_schema_versions_and_whole_state() {
         "cat.json",
         &selected_catalog(&fake, &["users", "groups", "events"]),
     );
-    let run = run_singer(TAP, &["--config", s(&config), "--catalog", s(&catalog)]);
+    let run = run_singer(&["--config", s(&config), "--catalog", s(&catalog)]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     for stream in ["users", "events"] {
         let schema_at = run
@@ -180,17 +177,14 @@ fn reads_selected_streams_with_schema_versions_and_whole_state() {
         "{last}"
     );
     let state = files.json("state.json", &last);
-    let again = run_singer(
-        TAP,
-        &[
-            "--config",
-            s(&config),
-            "--properties",
-            s(&catalog),
-            "--state",
-            s(&state),
-        ],
-    );
+    let again = run_singer(&[
+        "--config",
+        s(&config),
+        "--properties",
+        s(&catalog),
+        "--state",
+        s(&state),
+    ]);
     assert_eq!(again.code, Some(0), "{}", again.stderr);
     let events = again
         .of_type("RECORD")
@@ -205,7 +199,7 @@ fn without_a_catalog_every_stream_is_read_and_source_keycloak_speaks_singer_too(
     let fake = start_sample();
     let files = Files::new();
     let config = files.json("c.json", &config_for(&fake));
-    let run = run_singer(
+    let run = run_singer_binary(
         env!("CARGO_BIN_EXE_source-keycloak"),
         &["--config", s(&config)],
     );
@@ -229,7 +223,7 @@ fn errors_go_to_stderr_with_a_non_zero_exit() {
     let mut config = config_for(&fake);
     config["client_secret"] = json!("wrong-secret-value");
     let config = files.json("c.json", &config);
-    let run = run_singer(TAP, &["--config", s(&config), "--discover"]);
+    let run = run_singer(&["--config", s(&config), "--discover"]);
     assert_eq!(run.code, Some(1));
     assert!(run.lines.is_empty(), "nothing on stdout");
     assert!(run.stderr.contains("rejected the secret"), "{}", run.stderr);

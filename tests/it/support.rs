@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use clap::Parser;
 use fake_keycloak::{FakeConfig, FakeKeycloak};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -281,22 +282,36 @@ pub fn catalog(fake: &FakeKeycloak, streams: &[&str]) -> Value {
     json!({"streams": entries})
 }
 
-/// Runs the connector with `args`, short retry delays, and checks its output.
+/// Runs the connector's command `args` in-process (`source_keycloak::execute`, short retry
+/// delays) and checks its output. The Airbyte commands write nothing but stdout; what only
+/// the binary can show (exit codes of bad arguments, signals, a closed stdout, stderr) is
+/// tested by spawning it (`run_binary`, `cli.rs`, `kill.rs`, the hostile suite).
 pub fn run(args: &[&str]) -> Run {
-    run_with_env(args, &[])
+    let cli = source_keycloak::cli::Cli::try_parse_from(
+        std::iter::once("source-keycloak").chain(args.iter().copied()),
+    )
+    .unwrap_or_else(|e| panic!("{args:?} is not a command line of the connector: {e}"));
+    let options = source_keycloak::Options {
+        retry_base_delay: std::time::Duration::from_millis(20),
+    };
+    let mut stdout = Vec::new();
+    let code = source_keycloak::execute(&cli.command, &mut stdout, &options);
+    finish(Some(i32::from(code)), stdout, Vec::new())
 }
 
-pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_source-keycloak"));
-    cmd.args(args)
-        .env("SOURCE_KEYCLOAK_RETRY_BASE_MS", "20")
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = cmd.output().expect("run source-keycloak");
-    let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
-    let stderr = String::from_utf8(output.stderr).expect("stderr is UTF-8");
+/// Runs the connector's binary with `args` and checks its output.
+pub fn run_binary(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_source-keycloak"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run source-keycloak");
+    finish(output.status.code(), output.stdout, output.stderr)
+}
+
+fn finish(code: Option<i32>, stdout: Vec<u8>, stderr: Vec<u8>) -> Run {
+    let stdout = String::from_utf8(stdout).expect("stdout is UTF-8");
+    let stderr = String::from_utf8(stderr).expect("stderr is UTF-8");
     assert_no_secrets(&stdout, &stderr);
     let messages = stdout
         .lines()
@@ -307,7 +322,7 @@ pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         })
         .collect();
     Run {
-        code: output.status.code(),
+        code,
         stdout,
         stderr,
         messages,
@@ -518,20 +533,40 @@ impl SingerRun {
     }
 }
 
-/// Runs `tap-keycloak` (or another binary of the crate) and checks its output for
-/// secrets.
-pub fn run_singer(binary: &str, args: &[&str]) -> SingerRun {
+/// Runs the Singer tap with `args` in-process (`singer::execute`, short retry delays; log
+/// lines captured as the binary's stderr) and checks its output for secrets.
+pub fn run_singer(args: &[&str]) -> SingerRun {
+    let parsed = source_keycloak::singer::SingerArgs::try_parse_from(
+        std::iter::once("tap-keycloak").chain(args.iter().copied()),
+    )
+    .unwrap_or_else(|e| panic!("{args:?} is not a command line of the tap: {e}"));
+    let options = source_keycloak::Options {
+        retry_base_delay: std::time::Duration::from_millis(20),
+    };
+    let log = SharedLog::default();
+    let mut stdout = Vec::new();
+    let code =
+        source_keycloak::singer::execute(&parsed, &mut stdout, Box::new(log.clone()), &options);
+    let stderr = log.0.lock().unwrap().clone();
+    finish_singer(Some(i32::from(code)), stdout, stderr)
+}
+
+/// Runs `binary` (a binary of the crate, in Singer mode) and checks its output for secrets.
+pub fn run_singer_binary(binary: &str, args: &[&str]) -> SingerRun {
     let output = Command::new(binary)
         .args(args)
-        .env("SOURCE_KEYCLOAK_RETRY_BASE_MS", "20")
         .stdin(Stdio::null())
         .output()
         .expect("run the tap");
-    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
-    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    finish_singer(output.status.code(), output.stdout, output.stderr)
+}
+
+fn finish_singer(code: Option<i32>, stdout: Vec<u8>, stderr: Vec<u8>) -> SingerRun {
+    let stdout = String::from_utf8(stdout).expect("UTF-8");
+    let stderr = String::from_utf8(stderr).expect("UTF-8");
     assert_no_secrets(&stdout, &stderr);
     SingerRun {
-        code: output.status.code(),
+        code,
         // `--discover` prints one indented document; everything else, a message a line.
         lines: match serde_json::from_str::<Value>(&stdout) {
             Ok(document) if stdout.starts_with("{\n") => vec![document],
@@ -541,5 +576,19 @@ pub fn run_singer(binary: &str, args: &[&str]) -> SingerRun {
                 .collect(),
         },
         stderr,
+    }
+}
+
+/// A log sink the test keeps a handle on while the tap owns the other.
+#[derive(Clone, Default)]
+pub struct SharedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

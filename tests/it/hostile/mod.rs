@@ -384,7 +384,6 @@ pub fn exec(
 ) -> Exec {
     let mut cmd = Command::new(binary);
     cmd.args(args)
-        .env("SOURCE_KEYCLOAK_RETRY_BASE_MS", "20")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
