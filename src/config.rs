@@ -41,10 +41,13 @@ pub struct Config {
     pub ca_certificate: Option<String>,
     /// Accept any server certificate (explicit opt-in; every command warns).
     pub tls_insecure_skip_verify: bool,
-    /// The first backoff delay of a retried request (then doubled). Not a config key: 1 s,
-    /// set through `Options` by tests that want fast retries.
+    /// The first backoff delay of a retried request (then doubled). Not a config key:
+    /// `RETRY_BASE_DELAY`, or what `Options` sets (tests that want fast retries).
     pub retry_base_delay: std::time::Duration,
 }
+
+/// The first backoff delay of a retried request: 1 s, then 2 s, 4 s…
+pub const RETRY_BASE_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Config {
     /// Reads and validates a config file.
@@ -130,7 +133,7 @@ impl Config {
             max_retries: num_field("max_retries", 5) as u32,
             max_concurrency: num_field("max_concurrency", 4) as usize,
             max_response_mb: num_field("max_response_mb", 64),
-            retry_base_delay: std::time::Duration::from_secs(1),
+            retry_base_delay: RETRY_BASE_DELAY,
         })
     }
 }

@@ -29,14 +29,15 @@ pub use read::{ReadInput, Selected, read_streams};
 /// which tests set directly.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// The first backoff delay of a retried request (1 s; tests make it short).
+    /// The first backoff delay of a retried request (`config::RETRY_BASE_DELAY`; tests
+    /// make it short).
     pub retry_base_delay: Duration,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
-            retry_base_delay: Duration::from_secs(1),
+            retry_base_delay: config::RETRY_BASE_DELAY,
         }
     }
 }
@@ -59,7 +60,7 @@ pub fn dispatch(
             catalog,
             state,
         } => {
-            let input = ReadInput::load((config, catalog, state.as_deref()), options, out)?;
+            let input = ReadInput::load(config, catalog, state.as_deref(), options, out)?;
             read(&input, out)
         }
     }

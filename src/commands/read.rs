@@ -31,7 +31,7 @@ use crate::state;
 use crate::streams::{self, Ctx, End, EventOptions, Sink, Stream};
 
 /// What `read` reads: the config, the configured catalog and the input state, loaded and
-/// checked (`commands::load`).
+/// checked (`ReadInput::load`).
 pub struct ReadInput {
     pub config: Config,
     pub catalog: catalog::Catalog,
@@ -42,11 +42,12 @@ impl ReadInput {
     /// Loads the three files in the order their errors are reported: the config first (and
     /// its warnings, logged at once), then the catalog, then the state.
     pub fn load(
-        paths: (&str, &str, Option<&str>),
+        config: &str,
+        catalog: &str,
+        state: Option<&str>,
         options: &super::Options,
         out: &mut impl Host,
     ) -> Result<ReadInput> {
-        let (config, catalog, state) = paths;
         let config = super::load_config(config, options, out)?;
         let catalog = catalog::parse(&config::read_json_file(catalog, "catalog")?)?;
         let state = match state {
