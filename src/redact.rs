@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::collections::HashSet;
 use std::sync::{PoisonError, RwLock};
 
 use aho_corasick::AhoCorasick;
@@ -52,21 +53,22 @@ pub const MASK: &str = "**********";
 pub const MIN_IN_RECORDS: usize = 8;
 
 struct Registry {
-    /// Every spelling of every secret, longest first (so a longer spelling wins).
-    forms: Vec<String>,
-    /// Matches `forms`.
-    all: Option<AhoCorasick>,
-    /// Matches the spellings of secrets of at least `MIN_IN_RECORDS` characters.
-    long: Option<AhoCorasick>,
-    long_forms: Vec<String>,
+    /// Every spelling of every secret.
+    forms: HashSet<String>,
+    /// The spellings of secrets of at least `MIN_IN_RECORDS` characters.
+    long_forms: HashSet<String>,
+    /// Matchers of `forms` and `long_forms`, built when text is first redacted after a
+    /// registration (not on every registration: a run registers every token it gets, and
+    /// a test process runs hundreds of runs).
+    matchers: Option<Matchers>,
 }
 
-static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
-    forms: Vec::new(),
-    all: None,
-    long: None,
-    long_forms: Vec::new(),
-});
+struct Matchers {
+    all: Option<AhoCorasick>,
+    long: Option<AhoCorasick>,
+}
+
+static REGISTRY: RwLock<Option<Registry>> = RwLock::new(None);
 
 /// Registers a secret: from now on none of its spellings leaves the process.
 pub fn register(secret: &str) {
@@ -163,41 +165,69 @@ fn ascii_escaped(secret: &str) -> String {
 }
 
 fn add(new: Vec<String>, in_records: bool) {
-    let mut registry = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
-    let before = (registry.forms.len(), registry.long_forms.len());
+    let mut guard = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+    let registry = guard.get_or_insert_with(|| Registry {
+        forms: HashSet::new(),
+        long_forms: HashSet::new(),
+        matchers: None,
+    });
+    let mut grew = false;
     for form in new {
         if in_records && !registry.long_forms.contains(&form) {
-            registry.long_forms.push(form.clone());
+            registry.long_forms.insert(form.clone());
+            grew = true;
         }
-        if !registry.forms.contains(&form) {
-            registry.forms.push(form);
-        }
+        grew |= registry.forms.insert(form);
     }
-    if (registry.forms.len(), registry.long_forms.len()) == before {
-        return;
+    if grew {
+        registry.matchers = None;
     }
-    registry.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    registry
-        .long_forms
-        .sort_by_key(|f| std::cmp::Reverse(f.len()));
-    registry.all = matcher(&registry.forms);
-    registry.long = matcher(&registry.long_forms);
 }
 
-fn matcher(forms: &[String]) -> Option<AhoCorasick> {
+/// Runs `f` with the current matchers, building them first if a secret was registered
+/// since they were last built.
+fn with_matchers<T>(f: impl FnOnce(&Matchers) -> T) -> T {
+    const NONE: Matchers = Matchers {
+        all: None,
+        long: None,
+    };
+    {
+        let guard = REGISTRY.read().unwrap_or_else(PoisonError::into_inner);
+        match guard.as_ref() {
+            None => return f(&NONE),
+            Some(Registry {
+                matchers: Some(m), ..
+            }) => return f(m),
+            Some(_) => {}
+        }
+    }
+    let mut guard = REGISTRY.write().unwrap_or_else(PoisonError::into_inner);
+    let Some(registry) = guard.as_mut() else {
+        return f(&NONE);
+    };
+    let matchers = registry.matchers.get_or_insert_with(|| Matchers {
+        all: matcher(&registry.forms),
+        long: matcher(&registry.long_forms),
+    });
+    f(matchers)
+}
+
+/// Longest spelling first, so that a longer spelling wins where two overlap.
+fn matcher(forms: &HashSet<String>) -> Option<AhoCorasick> {
     if forms.is_empty() {
         return None;
     }
+    let mut sorted: Vec<&String> = forms.iter().collect();
+    sorted.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     AhoCorasick::builder()
         .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(forms)
+        .build(sorted)
         .ok()
 }
 
 /// `text` with every spelling of every registered secret replaced by `MASK`.
 pub fn text(text: &str) -> Cow<'_, str> {
-    let registry = REGISTRY.read().unwrap_or_else(PoisonError::into_inner);
-    replace(registry.all.as_ref(), text)
+    with_matchers(|m| replace(m.all.as_ref(), text))
 }
 
 fn replace<'t>(matcher: Option<&AhoCorasick>, text: &'t str) -> Cow<'t, str> {
@@ -221,18 +251,13 @@ fn replace<'t>(matcher: Option<&AhoCorasick>, text: &'t str) -> Cow<'t, str> {
 /// True when a written line (a record's JSON) holds a registered secret of record
 /// length in any spelling: the writer then redacts the record (`value`).
 pub fn in_record(line: &[u8]) -> bool {
-    let registry = REGISTRY.read().unwrap_or_else(PoisonError::into_inner);
-    registry.long.as_ref().is_some_and(|m| m.is_match(line))
+    with_matchers(|m| m.long.as_ref().is_some_and(|m| m.is_match(line)))
 }
 
 /// Redacts every string (and key) of a record tree of secrets of record length; a number
 /// whose digits hold one becomes the mask. Returns true if anything changed.
 pub fn value(value: &mut Value) -> bool {
-    let registry = REGISTRY.read().unwrap_or_else(PoisonError::into_inner);
-    let Some(matcher) = registry.long.as_ref() else {
-        return false;
-    };
-    redact_value(matcher, value)
+    with_matchers(|m| m.long.as_ref().is_some_and(|m| redact_value(m, value)))
 }
 
 fn redact_value(matcher: &AhoCorasick, value: &mut Value) -> bool {
