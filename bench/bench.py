@@ -14,30 +14,33 @@ Standard library only. Usage (from the repository root; `make bench` runs the de
 
     python3 bench/bench.py [--sizes 10000,100000,1000000] [--streams users,groups]
                            [--page-size 100] [--max-concurrency 4] [--markdown FILE]
-                           [--json FILE] [--no-build]
+                           [--json FILE] [--no-build] [--connector PATH]
+
+`--connector` measures another build of the connector (an older commit's, say) against
+the same fake, for before/after figures.
+
+The fast-server section (bench/fast.py, at `--fast-sizes`, default 100k and 1M): nginx
+(Debian's `nginx-light`; skipped with a note when absent) serves pages pre-rendered from
+the fake for exactly the requests each `--fast-streams` run made, and the connector reads
+the stream again from nginx; one keep-alive curl fetching the same requests from nginx is
+the transfer limit. `users` is also read at `--fast-users-page-sizes` (500), and the
+airbyte-cdk low-code peer (bench/peer/, in bench/.venv-peer, made on first use; skip with
+`--no-peer`) reads `users` from the same nginx at each of those page sizes.
 """
 
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONNECTOR = os.path.join(ROOT, "target", "release", "source-keycloak")
-FAKE = os.path.join(ROOT, "target", "release", "fake-keycloak")
-HTTP_REPLAY = os.path.join(ROOT, "target", "release", "examples", "http_replay")
-TICKS = os.sysconf("SC_CLK_TCK")
-# GNU time, for the connector's peak RSS and CPU (wait4 is the fallback).
-GNU_TIME = "/usr/bin/time"
-TIME_FILE = (os.path.join(tempfile.gettempdir(), f"bench-time-{os.getpid()}.txt")
-             if os.access(GNU_TIME, os.X_OK) else None)
+import fast
+import fast_server
+import runs
+from runs import Fake, catalogs, machine, proc_cpu, proc_rss_mb, replay, replay_http, run_connector
 
 # Streams whose requests must grow with groups, roles, IdPs and clients, not users.
 FAN_OUT = [
@@ -51,157 +54,13 @@ FAN_OUT = [
 RSS_LIMIT_MB = 50
 RSS_SPREAD_MB = 10
 RAW_SHARE = 0.70
+PEER_FACTOR = 50
 
 
-def machine():
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    mem_kb = 0
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    return f"{os.cpu_count()} CPUs ({model}), {mem_kb / 1048576:.1f} GiB RAM, {os.uname().sysname} {os.uname().release}"
-
-
-def proc_cpu(pid):
-    """utime+stime of a running process, in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def proc_rss_mb(pid, key="VmRSS"):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def http_json(url, data=None):
-    with urllib.request.urlopen(url, data=data, timeout=600) as r:
-        return json.loads(r.read())
-
-
-class Fake:
-    def __init__(self, users, events):
-        args = [FAKE, "--bench", "--users", str(users), "--token-lifetime", "86400"]
-        if events is not None:
-            args += ["--events", str(events)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE)
-        self.info = json.loads(self.proc.stdout.readline())
-        self.base = self.info["base_url"]
-
-    def log_count(self):
-        return http_json(f"{self.base}/__fake/log")["count"]
-
-    def log_since(self, start):
-        return http_json(f"{self.base}/__fake/log?from={start}")["requests"]
-
-    def token(self):
-        form = urllib.parse.urlencode({
-            "grant_type": "client_credentials",
-            "client_id": self.info["client_id"],
-            "client_secret": self.info["client_secret"],
-        }).encode()
-        url = f"{self.base}/realms/{self.info['realm']}/protocol/openid-connect/token"
-        return http_json(url, data=form)["access_token"]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-
-
-def records_in(lines):
-    return lines.count(b'{"type":"RECORD"')
-
-
-def run_connector(args):
-    """Runs the connector; returns (stdout record count, other lines, wall, cpu, maxrss MB, rc)."""
-    if TIME_FILE:
-        args = [GNU_TIME, "-f", "%U %S %M", "-o", TIME_FILE] + args
-    start = time.monotonic()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    records = 0
-    tail = b""
-    others = []
-    while True:
-        chunk = proc.stdout.read(1 << 20)
-        if not chunk:
-            break
-        data = tail + chunk
-        cut = data.rfind(b"\n") + 1
-        lines, tail = data[:cut], data[cut:]
-        records += records_in(lines)
-        if lines.count(b"\n") > records_in(lines):
-            others += [ln for ln in lines.split(b"\n")
-                       if ln and not ln.startswith(b'{"type":"RECORD"')]
-            del others[:-100]
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.monotonic() - start
-    cpu = usage.ru_utime + usage.ru_stime
-    maxrss = usage.ru_maxrss / 1024
-    if TIME_FILE and os.path.exists(TIME_FILE):
-        # GNU time's numbers are the connector's own: a child forked from this Python
-        # process inherits Python's RSS high-water mark in ru_maxrss.
-        with open(TIME_FILE) as f:
-            user, system, rss_kb = f.read().split()[-3:]
-        cpu, maxrss = float(user) + float(system), int(rss_kb) / 1024
-        os.remove(TIME_FILE)
-    return records, others, wall, cpu, maxrss, proc.returncode, stderr
-
-
-def replay(fake, requests, token, workdir):
-    """Fetches the same GETs with one curl on one keep-alive connection; returns wall s."""
-    gets = [r for r in requests if not r["path"].endswith("/token")]
-    if not gets:
-        return None
-    origin = re.match(r"https?://[^/]+", fake.base).group(0)
-    cfg = os.path.join(workdir, "curl.cfg")
-    with open(cfg, "w") as f:
-        f.write(f'header = "Authorization: Bearer {token}"\n')
-        for r in gets:
-            query = urllib.parse.urlencode([tuple(p) for p in r["query"]])
-            url = origin + r["path"] + ("?" + query if query else "")
-            f.write(f'url = "{url}"\noutput = "/dev/null"\n')
-    start = time.monotonic()
-    subprocess.run(["curl", "-s", "-K", cfg], check=True)
-    return time.monotonic() - start
-
-
-def replay_http(config_path, requests, workdir):
-    """Fetches the same GETs through the connector's own HTTP layer (examples/http_replay.rs:
-    token, retries, keep-alive, body read, no parsing); returns wall s."""
-    gets = [r for r in requests if not r["path"].endswith("/token")]
-    if not gets or not os.access(HTTP_REPLAY, os.X_OK):
-        return None
-    path = os.path.join(workdir, "requests.jsonl")
-    with open(path, "w") as f:
-        for r in gets:
-            f.write(json.dumps({"path": r["path"], "query": r["query"]}) + "\n")
-    start = time.monotonic()
-    subprocess.run([HTTP_REPLAY, config_path, path], check=True, stderr=subprocess.DEVNULL)
-    return time.monotonic() - start
-
-
-def catalogs(config_path):
-    out = subprocess.run([CONNECTOR, "discover", "--config", config_path],
-                         capture_output=True, check=True).stdout
-    for line in out.splitlines():
-        msg = json.loads(line)
-        if msg.get("type") == "CATALOG":
-            return {s["name"]: s for s in msg["catalog"]["streams"]}
-    raise SystemExit("discover printed no catalog")
-
-
-def bench_size(users, streams, page_size, events, workdir, raw, max_concurrency=None):
+def bench_size(users, streams, page_size, events, workdir, raw, max_concurrency=None,
+               fast_plan=(), peer_page_sizes=()):
+    """One realm size: every stream against the fake, then (`fast_plan`, [(stream, page
+    size)]) the fast-server section. Returns (rows, fast rows, the fake's figures)."""
     started = time.monotonic()
     fake = Fake(users, events)
     wait = time.monotonic() - started
@@ -221,7 +80,7 @@ def bench_size(users, streams, page_size, events, workdir, raw, max_concurrency=
         json.dump(config, f)
     available = catalogs(config_path)
     token = fake.token() if raw else None
-    rows = []
+    rows, fast_rows, logs = [], [], {}
     try:
         for name in streams:
             if name not in available:
@@ -235,7 +94,7 @@ def bench_size(users, streams, page_size, events, workdir, raw, max_concurrency=
             before = fake.log_count()
             fake_cpu = proc_cpu(fake.proc.pid)
             records, others, wall, cpu, rss, rc, stderr = run_connector(
-                [CONNECTOR, "read", "--config", config_path, "--catalog", catalog_path])
+                [runs.CONNECTOR, "read", "--config", config_path, "--catalog", catalog_path])
             fake_cpu = proc_cpu(fake.proc.pid) - fake_cpu
             requests = fake.log_since(before)
             status = "ok"
@@ -257,9 +116,17 @@ def bench_size(users, streams, page_size, events, workdir, raw, max_concurrency=
             }
             rows.append(row)
             print(line(row), flush=True)
+            if (name, page_size) in fast_plan:
+                logs[(name, page_size)] = (requests, records)
+        plan = [(s, ps) for s, ps in fast_plan if s in available]
+        if plan:
+            print(f"\n### {users:,} users from nginx (pre-rendered pages)\n"
+                  f"{fast.HEADER}\n{fast.RULE}", flush=True)
+            fast_rows = fast.section(fake, users, config, available, plan, peer_page_sizes,
+                                     logs, workdir)
     finally:
         fake.stop()
-    return rows, {"users": users, "ready_s": wait,
+    return rows, fast_rows, {"users": users, "ready_s": wait,
                   "generated_s": fake.info["generated_ms"] / 1000, "fake_rss_mb": fake_rss}
 
 
@@ -339,17 +206,39 @@ def main():
     p.add_argument("--no-raw", action="store_true",
                    help="skip the raw replays (curl, and the connector's HTTP layer alone)")
     p.add_argument("--no-build", action="store_true")
+    p.add_argument("--connector", help="the source-keycloak binary to measure "
+                                       "(default: this tree's release build)")
+    p.add_argument("--fast-streams", default="users,groups,group_members,user_role_mappings,events",
+                   help="streams also read from nginx serving pre-rendered pages (the fast "
+                        "server), at --page-size; '' for none")
+    p.add_argument("--fast-sizes", default="100000,1000000",
+                   help="realm sizes (of --sizes) with the fast-server section")
+    p.add_argument("--fast-users-page-sizes", default="500",
+                   help="further page sizes of users from the fast server (and the peer)")
+    p.add_argument("--no-peer", action="store_true",
+                   help="skip the airbyte-cdk low-code peer (bench/peer/)")
     p.add_argument("--markdown", help="also write the tables to this file")
     p.add_argument("--json", help="also write the raw rows to this file")
     a = p.parse_args()
+    if a.connector:
+        runs.CONNECTOR = os.path.abspath(a.connector)
     if not shutil.which("curl"):
         a.no_raw = True
     if not a.no_build:
         subprocess.run(["cargo", "build", "--release", "--workspace", "--locked", "--bins",
-                        "--example", "http_replay"], cwd=ROOT, check=True)
+                        "--example", "http_replay"], cwd=runs.ROOT, check=True)
     sizes = [int(s) for s in a.sizes.split(",") if s]
     streams = [s for s in a.streams.split(",") if s]
-    rows, fakes = [], []
+    fast_sizes = {int(s) for s in a.fast_sizes.split(",") if s}
+    fast_plan = [(s, a.page_size) for s in a.fast_streams.split(",") if s]
+    extra = [int(s) for s in a.fast_users_page_sizes.split(",") if s and int(s) != a.page_size]
+    if fast_plan:
+        fast_plan += [("users", ps) for ps in extra]
+    peer_page_sizes = [] if a.no_peer or not fast_plan else [a.page_size] + extra
+    if fast_plan and not fast_server.NGINX:
+        print("nginx not found (apt-get install nginx-light): no fast-server section")
+        fast_plan = []
+    rows, fast_rows, fakes = [], [], []
     concurrency = (f"max_concurrency {a.max_concurrency}" if a.max_concurrency is not None
                    else "max_concurrency default (4)")
     with tempfile.TemporaryDirectory() as workdir:
@@ -368,13 +257,21 @@ def main():
               f"streams: {', '.join(streams)}")
         print(HEADER + "\n" + RULE)
         for users in sizes:
-            got, fake = bench_size(users, streams, a.page_size, a.events, workdir, not a.no_raw,
-                                   a.max_concurrency)
+            plan = fast_plan if users in fast_sizes else []
+            got, got_fast, fake = bench_size(users, streams, a.page_size, a.events, workdir,
+                                             not a.no_raw, a.max_concurrency, plan,
+                                             peer_page_sizes)
             rows += got
+            fast_rows += got_fast
             fakes.append(fake)
-    checks = targets(rows)
+    checks = targets(rows) + fast.targets(fast_rows, RAW_SHARE, PEER_FACTOR, RSS_LIMIT_MB)
     text = [f"Machine: {machine()}", f"page_size {a.page_size}; {concurrency}", "", HEADER, RULE]
     text += [line(r) for r in rows]
+    if fast_rows:
+        text += ["", "Fast server: nginx serving pages pre-rendered from the fake for exactly "
+                 "the requests of each run; raw = one curl on one keep-alive connection "
+                 "fetching the same requests from nginx.", "", fast.HEADER, fast.RULE]
+        text += [fast.line(r) for r in fast_rows]
     text += ["", "| users | fake generation s | fake ready s | fake RSS MB |", "|---|---|---|---|"]
     text += [f"| {f['users']:,} | {f['generated_s']:.1f} | {f['ready_s']:.1f} "
              f"| {f['fake_rss_mb']:.0f} |" for f in fakes]
@@ -386,10 +283,11 @@ def main():
             f.write("\n".join(text) + "\n")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"machine": machine(), "rows": rows, "fakes": fakes,
+            json.dump({"machine": machine(), "rows": rows, "fast_rows": fast_rows,
+                       "fakes": fakes,
                        "targets": [{"target": n, "met": ok, "measured": d}
                                    for n, ok, d in checks]}, f, indent=1)
-    bad = [r for r in rows if r["status"] != "ok"]
+    bad = [r for r in rows + fast_rows if r["status"] != "ok"]
     return 1 if bad else 0
 
 

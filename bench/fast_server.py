@@ -1,0 +1,202 @@
+"""A server as fast as the wire, for bench/bench.py: nginx (Debian's package) serving pages
+pre-rendered from the fake Keycloak, for exactly the requests a run makes.
+
+`FastServer.render(requests)` fetches each GET of a request log from the fake (one curl,
+one keep-alive connection) into a file and maps its exact request URI (path and query, as
+the connector sends them) to that file; `start()` runs nginx with that map on loopback.
+An unmapped URI is answered 404 with a JSON error, never with another page; the token
+endpoint answers the fake's own token response to any method. Standard library only.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK)
+                                  else None)
+
+
+def form_encode(value):
+    """A query value as the connector's URL library (and airbyte-cdk's) writes it:
+    alphanumerics and `*-._` as they are, a space as `+`, every other byte `%XX`."""
+    out = []
+    for b in value.encode():
+        c = chr(b)
+        if c.isascii() and (c.isalnum() or c in "*-._"):
+            out.append(c)
+        elif c == " ":
+            out.append("+")
+        else:
+            out.append(f"%{b:02X}")
+    return "".join(out)
+
+
+def request_uri(path, query):
+    q = "&".join(f"{form_encode(k)}={form_encode(v)}" for k, v in query)
+    return path + ("?" + q if q else "")
+
+
+# The event streams' upper bound (`dateTo`) is the run's clock, so it differs between the
+# run that learns the requests and the run that is measured. Pages of events are keyed
+# without it: the benchmark realm's events all lie before both bounds, so both runs
+# are owed the same pages. Every other parameter stays in the key.
+DATE_TO = re.compile(r"(/(?:events|admin-events)\?(?:[^#]*&)?)dateTo=[0-9]+&?")
+
+
+def page_key(uri):
+    return DATE_TO.sub(r"\1", uri)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FastServer:
+    def __init__(self, fake, workdir):
+        self.fake = fake
+        self.dir = os.path.join(workdir, "nginx")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.pages = os.path.join(self.dir, "pages")
+        os.makedirs(self.pages)
+        self.map = {}
+        self.proc = None
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        form = urllib.parse.urlencode({
+            "grant_type": "client_credentials",
+            "client_id": fake.info["client_id"],
+            "client_secret": fake.info["client_secret"],
+        }).encode()
+        url = f"{fake.base}/realms/{fake.info['realm']}/protocol/openid-connect/token"
+        with urllib.request.urlopen(url, data=form, timeout=60) as r:
+            self.token_body = r.read().decode()
+        self.token = json.loads(self.token_body)["access_token"]
+
+    def render(self, uris):
+        """Pre-renders the pages of these request URIs (those not rendered yet)."""
+        todo = [u for u in dict.fromkeys(uris) if page_key(u) not in self.map
+                and "/token" not in u]
+        if not todo:
+            return
+        origin = re.match(r"https?://[^/]+", self.fake.base).group(0)
+        cfg = os.path.join(self.dir, "render.cfg")
+        with open(cfg, "w") as f:
+            f.write(f'header = "Authorization: Bearer {self.token}"\n')
+            for uri in todo:
+                name = f"/{len(self.map)}.json"
+                self.map[page_key(uri)] = name
+                f.write(f'url = "{origin}{uri}"\noutput = "{self.pages}{name}"\n')
+        subprocess.run(["curl", "-sf", "-K", cfg], check=True)
+
+    def render_log(self, requests):
+        self.render(request_uri(r["path"], r["query"]) for r in requests)
+
+    def page_rows(self, uri):
+        with open(self.pages + self.map[page_key(uri)]) as f:
+            return len(json.load(f))
+
+    def start(self):
+        mapfile = os.path.join(self.dir, "pages.map")
+        with open(mapfile, "w") as f:
+            for uri, name in self.map.items():
+                f.write(f'"{uri}" {name};\n')
+        token = self.token_body.replace("\\", "\\\\").replace("'", "\\'")
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+user root;
+worker_processes 1;
+error_log {self.dir}/error.log warn;
+pid {self.dir}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_requests 100000000;
+    keepalive_timeout 600s;
+    types {{ }}
+    default_type application/json;
+    map_hash_max_size 4194304;
+    map_hash_bucket_size 512;
+    client_body_temp_path {self.dir}/tmp;
+    proxy_temp_path {self.dir}/tmp;
+    fastcgi_temp_path {self.dir}/tmp;
+    uwsgi_temp_path {self.dir}/tmp;
+    scgi_temp_path {self.dir}/tmp;
+    map $request_uri $page_key {{
+        "~^(?<before>[^?]*/(?:events|admin-events)\\?(?:[^#]*&)?)dateTo=[0-9]+&?(?<after>.*)$" "$before$after";
+        default $request_uri;
+    }}
+    map $page_key $page {{
+        default "";
+        include {mapfile};
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        root {self.pages};
+        location ~ /protocol/openid-connect/token$ {{
+            return 200 '{token}';
+        }}
+        location / {{
+            if ($page = "") {{
+                return 404 '{{"error":"no pre-rendered page for this request"}}';
+            }}
+            rewrite ^ $page break;
+        }}
+    }}
+}}
+""")
+        os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
+        self.proc = subprocess.Popen([NGINX, "-p", self.dir, "-c", conf, "-g", "daemon off;"],
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise SystemExit(f"nginx exited: see {self.dir}/error.log")
+                time.sleep(0.05)
+        raise SystemExit("nginx did not start listening in 30 s")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait()
+            self.proc = None
+
+
+def peer_uris(realm, page_size, pages):
+    """The requests of bench/peer/manifest.yaml's `users` (airbyte-cdk's OffsetIncrement:
+    no `first` on the first page), `pages` pages from the start."""
+    path = f"/admin/realms/{realm}/users"
+    out = [request_uri(path, [("briefRepresentation", "false"), ("max", str(page_size))])]
+    out += [request_uri(path, [("briefRepresentation", "false"), ("first", str(k * page_size)),
+                               ("max", str(page_size))]) for k in range(1, pages)]
+    return out
+
+
+def render_peer(server, realm, page_size):
+    """Renders the peer's pages up to its last (short) page; returns their URIs."""
+    uris, batch = [], 512
+    while True:
+        got = peer_uris(realm, page_size, len(uris) + batch)[len(uris):]
+        server.render(got)
+        if server.page_rows(got[-1]) == page_size:
+            uris += got
+            continue
+        for uri in got:
+            uris.append(uri)
+            if server.page_rows(uri) < page_size:
+                return uris
