@@ -13,8 +13,8 @@
 //! that write.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::collections::HashSet;
+use std::fmt;
 use std::sync::{PoisonError, RwLock};
 
 use aho_corasick::AhoCorasick;
