@@ -334,8 +334,12 @@ fn words(key: &str) -> Vec<String> {
 /// Substrings (any case) whose presence in a key may make it secret, or make its
 /// object special (a JWK's `kty`, a credential's `value`).
 static TRIGGERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    // A DFA: the words start with common letters, so a start-byte prefilter finds a
+    // candidate at nearly every byte and the default NFA walks them one by one; this
+    // scan runs over every record kept as text (the users hot path).
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build([
             "pass",
             "pwd",
@@ -361,6 +365,21 @@ pub fn needs_tree(text: &str) -> bool {
     let Some(triggers) = TRIGGERS.as_ref() else {
         return true;
     };
+    // A `\u` escape can only stand inside a string: one SIMD search of the whole text
+    // instead of a byte-pair scan of every string.
+    if memchr::memmem::find(bytes, b"\\u").is_some() {
+        return true;
+    }
+    // Most records (every plain user) hold no trigger word anywhere, no mask, and fewer
+    // brackets than `MAX_DEPTH` in all: then no key can trigger and nothing nests too
+    // deep, so the structural scan is skipped. (The text is JSON a page parsed, so its
+    // strings end.)
+    if !triggers.is_match(bytes)
+        && memchr::memmem::find(bytes, MASK.as_bytes()).is_none()
+        && memchr::memchr2_iter(b'{', b'[', bytes).count() <= MAX_DEPTH
+    {
+        return false;
+    }
     let mut hits = triggers.find_iter(bytes).map(|m| m.start()).peekable();
     let mut depth = 0usize;
     let mut i = 0;
@@ -380,9 +399,6 @@ pub fn needs_tree(text: &str) -> bool {
                 };
                 let content = &bytes[start..end];
                 if content == MASK.as_bytes() {
-                    return true;
-                }
-                if content.windows(2).any(|w| w == b"\\u") {
                     return true;
                 }
                 while hits.next_if(|&h| h < start).is_some() {}
