@@ -15,8 +15,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.parse
-import urllib.request
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK)
                                   else None)
@@ -70,14 +68,7 @@ class FastServer:
         self.proc = None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        form = urllib.parse.urlencode({
-            "grant_type": "client_credentials",
-            "client_id": fake.info["client_id"],
-            "client_secret": fake.info["client_secret"],
-        }).encode()
-        url = f"{fake.base}/realms/{fake.info['realm']}/protocol/openid-connect/token"
-        with urllib.request.urlopen(url, data=form, timeout=60) as r:
-            self.token_body = r.read().decode()
+        self.token_body = fake.token_response()
         self.token = json.loads(self.token_body)["access_token"]
 
     def render(self, uris):

@@ -71,14 +71,19 @@ class Fake:
     def log_since(self, start):
         return http_json(f"{self.base}/__fake/log?from={start}")["requests"]
 
-    def token(self):
+    def token_response(self):
+        """The token endpoint's whole answer (JSON text) to the bench client's credentials."""
         form = urllib.parse.urlencode({
             "grant_type": "client_credentials",
             "client_id": self.info["client_id"],
             "client_secret": self.info["client_secret"],
         }).encode()
         url = f"{self.base}/realms/{self.info['realm']}/protocol/openid-connect/token"
-        return http_json(url, data=form)["access_token"]
+        with urllib.request.urlopen(url, data=form, timeout=60) as r:
+            return r.read().decode()
+
+    def token(self):
+        return json.loads(self.token_response())["access_token"]
 
     def stop(self):
         self.proc.terminate()
