@@ -75,9 +75,7 @@ def bench_size(users, streams, page_size, events, workdir, raw, max_concurrency=
     }
     if max_concurrency is not None:
         config["max_concurrency"] = max_concurrency
-    config_path = os.path.join(workdir, "config.json")
-    with open(config_path, "w") as f:
-        json.dump(config, f)
+    config_path = runs.write(os.path.join(workdir, "config.json"), config)
     available = catalogs(config_path)
     token = fake.token() if raw else None
     rows, fast_rows, logs = [], [], {}
@@ -86,11 +84,8 @@ def bench_size(users, streams, page_size, events, workdir, raw, max_concurrency=
             if name not in available:
                 print(f"  {name}: not in the catalog, skipped")
                 continue
-            catalog = {"streams": [{"stream": available[name], "sync_mode": "full_refresh",
-                                    "destination_sync_mode": "overwrite"}]}
-            catalog_path = os.path.join(workdir, "catalog.json")
-            with open(catalog_path, "w") as f:
-                json.dump(catalog, f)
+            catalog_path = runs.write(os.path.join(workdir, "catalog.json"),
+                                      runs.catalog_of(available[name]))
             before = fake.log_count()
             fake_cpu = proc_cpu(fake.proc.pid)
             records, others, wall, cpu, rss, rc, stderr = run_connector(

@@ -4,7 +4,6 @@ fetching the very same requests (the transfer limit), and the airbyte-cdk low-co
 (bench/peer/) reading `users` from the same nginx. Standard library only (the peer runs in
 its own virtual environment, bench/.venv-peer, made on first use)."""
 
-import json
 import os
 import subprocess
 import sys
@@ -33,17 +32,6 @@ def ensure_peer():
     return PEER_PYTHON
 
 
-def write(path, value):
-    with open(path, "w") as f:
-        json.dump(value, f)
-    return path
-
-
-def catalog_of(stream):
-    return {"streams": [{"stream": stream, "sync_mode": "full_refresh",
-                         "destination_sync_mode": "overwrite"}]}
-
-
 def section(fake, users, config, available, plan, peer_page_sizes, logs, workdir):
     """Runs the plan: [(stream, page_size)]. `logs[(stream, page_size)]` holds the fake's
     request log and record count of a run already made against the fake; other pairs are
@@ -53,9 +41,9 @@ def section(fake, users, config, available, plan, peer_page_sizes, logs, workdir
     try:
         for stream, page_size in plan:
             if (stream, page_size) not in logs:
-                cfg = write(os.path.join(workdir, "fast-learn.json"),
+                cfg = runs.write(os.path.join(workdir, "fast-learn.json"),
                             dict(config, page_size=page_size))
-                cat = write(os.path.join(workdir, "fast-cat.json"), catalog_of(available[stream]))
+                cat = runs.write(os.path.join(workdir, "fast-cat.json"), runs.catalog_of(available[stream]))
                 before = fake.log_count()
                 records = runs.run_connector([runs.CONNECTOR, "read", "--config", cfg,
                                               "--catalog", cat])[0]
@@ -74,7 +62,8 @@ def section(fake, users, config, available, plan, peer_page_sizes, logs, workdir
                                       expected[(stream, page_size)], workdir))
             print(line(rows[-1]), flush=True)
         for page_size, uris in peer_uris.items():
-            rows.append(peer_row(server, peer_python, users, config, page_size, uris, workdir))
+            rows.append(peer_row(server, peer_python, users, config, page_size, uris,
+                                 expected.get(("users", page_size)), workdir))
             print(line(rows[-1]), flush=True)
         return rows
     finally:
@@ -88,9 +77,9 @@ def raw_of(server, uris, workdir):
 
 
 def connector_row(server, users, config, stream, page_size, requests, expected, workdir):
-    cfg = write(os.path.join(workdir, "fast-config.json"),
+    cfg = runs.write(os.path.join(workdir, "fast-config.json"),
                 dict(config, server_url=server.base, page_size=page_size))
-    cat = write(os.path.join(workdir, "fast-cat.json"), catalog_of(stream))
+    cat = runs.write(os.path.join(workdir, "fast-cat.json"), runs.catalog_of(stream))
     records, others, wall, cpu, rss, rc, _ = runs.run_connector(
         [runs.CONNECTOR, "read", "--config", cfg, "--catalog", cat])
     status = "ok" if rc == 0 and records == expected else (
@@ -102,17 +91,19 @@ def connector_row(server, users, config, stream, page_size, requests, expected, 
             "wall_s": wall, "cpu_s": cpu, "rss_mb": rss, "raw_wall_s": raw, "status": status}
 
 
-def peer_row(server, python, users, config, page_size, uris, workdir):
-    cfg = write(os.path.join(workdir, "peer-config.json"),
+def peer_row(server, python, users, config, page_size, uris, expected, workdir):
+    cfg = runs.write(os.path.join(workdir, "peer-config.json"),
                 {"server_url": server.base, "realm": config["realm"],
                  "client_id": config["client_id"], "client_secret": config["client_secret"],
                  "page_size": page_size})
-    cat = write(os.path.join(workdir, "peer-cat.json"), catalog_of(
+    cat = runs.write(os.path.join(workdir, "peer-cat.json"), runs.catalog_of(
         {"name": "users", "json_schema": {}, "supported_sync_modes": ["full_refresh"]}))
     records, others, wall, cpu, rss, rc, _ = runs.run_connector(
         [python, os.path.join(PEER_DIR, "run_peer.py"), "read", "--config", cfg,
          "--catalog", cat])
-    status = "ok" if rc == 0 else f"rc={rc}"
+    status = "ok" if rc == 0 and expected in (None, records) else (
+        f"rc={rc}, {records:,} records against {expected:,} from the fake"
+        if expected is not None else f"rc={rc}")
     raw = raw_of(server, uris, workdir)
     return {"users": users, "tool": f"airbyte-cdk {PEER_CDK.split('==')[1]} low-code",
             "stream": "users", "page_size": page_size, "records": records,
@@ -133,14 +124,11 @@ def line(r):
     raw_rate = r["records"] / r["raw_wall_s"] if r.get("raw_wall_s") else None
     flag = "" if r["status"] == "ok" else f" **{r['status']}**"
     per = r["cpu_s"] / r["records"] * 1e6 if r["records"] else 0
+    raw = (f"{r['raw_wall_s']:.2f} | {raw_rate:,.0f} | {rate(r) / raw_rate:.0%}" if raw_rate
+           else "– | – | –")
     return (f"| {r['users']:,} | {r['tool']} | {r['stream']}{flag} | {r['page_size']} "
             f"| {r['records']:,} | {r['requests']:,} | {r['wall_s']:.2f} | {rate(r):,.0f} "
-            f"| {r['cpu_s']:.2f} | {per:.2f} | {r['rss_mb']:.1f} "
-            f"| {r['raw_wall_s']:.2f} | {raw_rate:,.0f} | {rate(r) / raw_rate:.0%} |"
-            if raw_rate else
-            f"| {r['users']:,} | {r['tool']} | {r['stream']}{flag} | {r['page_size']} "
-            f"| {r['records']:,} | {r['requests']:,} | {r['wall_s']:.2f} | {rate(r):,.0f} "
-            f"| {r['cpu_s']:.2f} | {per:.2f} | {r['rss_mb']:.1f} | – | – | – |")
+            f"| {r['cpu_s']:.2f} | {per:.2f} | {r['rss_mb']:.1f} | {raw} |")
 
 
 def targets(rows, share, peer_factor, rss_limit):

@@ -172,3 +172,16 @@ def catalogs(config_path):
         if msg.get("type") == "CATALOG":
             return {s["name"]: s for s in msg["catalog"]["streams"]}
     raise SystemExit("discover printed no catalog")
+
+
+def write(path, value):
+    """Writes `value` as JSON to `path`; returns the path."""
+    with open(path, "w") as f:
+        json.dump(value, f)
+    return path
+
+
+def catalog_of(stream):
+    """A configured catalog of one stream (as `discover` gave it) in full refresh."""
+    return {"streams": [{"stream": stream, "sync_mode": "full_refresh",
+                         "destination_sync_mode": "overwrite"}]}

@@ -74,7 +74,8 @@ struct Matchers {
     long_prefixes: Option<AhoCorasick>,
 }
 
-/// Bytes of each spelling in `Matchers::long_prefixes` (every such spelling is longer).
+/// Bytes of each spelling in `Matchers::long_prefixes` (a shorter spelling, such as the
+/// Basic form of a short id and secret, is taken whole).
 const PREFIX: usize = MIN_IN_RECORDS;
 
 static REGISTRY: RwLock<Option<Registry>> = RwLock::new(None);
@@ -183,8 +184,7 @@ fn add(new: Vec<String>, in_records: bool) {
     let mut grew = false;
     for form in new {
         if in_records && !registry.long_forms.contains(&form) {
-            registry.long_forms.insert(form.clone());
-            grew = true;
+            grew |= registry.long_forms.insert(form.clone());
         }
         grew |= registry.forms.insert(form);
     }
