@@ -144,7 +144,11 @@ GROUPS = [
     },
     {"name": "all-staff", "attributes": {"kind": ["distribution-list"]}},
     {"name": "contractors"},  # empty group, no members
+    # realm administrators (privileged_accounts in the dbt package): realm-admin by group
+    {"name": "it-admins", "clientRoles": {"realm-management": ["realm-admin"]}},
 ]
+IT_ADMINS = ["bob", "user010"]  # members of /it-admins
+HELPDESK_USERS = ["user012"]  # hold helpdesk, a composite with realm-management/manage-users
 
 LEAF_PATHS = [
     "/acme-corp/engineering/backend/databases",
@@ -176,6 +180,9 @@ def realm_roles():
         {"name": "power-user", "description": "Composite: developer + crm-admin",
          "composite": True,
          "composites": {"realm": ["developer"], "client": {"crm": ["crm-admin"]}}},
+        {"name": "helpdesk", "description": "Composite: manages users",
+         "composite": True,
+         "composites": {"client": {"realm-management": ["manage-users", "view-users"]}}},
     ]
 
 
@@ -352,7 +359,11 @@ def users():
             groups.append(LEAF_PATHS[(i // 2) % len(LEAF_PATHS)])
         if i % 25 == 0:
             groups.append("/acme-corp/engineering")
+        if username in IT_ADMINS:
+            groups.append("/it-admins")
         realm_roles_ = ["employee"]
+        if username in HELPDESK_USERS:
+            realm_roles_.append("helpdesk")
         if i % 5 == 0:
             realm_roles_.append("manager")
         if i % 11 == 0:
@@ -365,6 +376,8 @@ def users():
         u = {
             "username": username,
             "enabled": (i % 13 != 0),
+            # the accounts predate the session (dormant_accounts in the dbt package)
+            "createdTimestamp": FIXED_DATE,
             "email": f"{username}@acme.example.test",
             "emailVerified": True,
             "firstName": first,

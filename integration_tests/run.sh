@@ -14,15 +14,7 @@ REQ="$HERE/requirements.txt"
 T0=$(date +%s)
 
 # 1. venv (reused when requirements.txt did not change)
-if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$VENV/.requirements.txt"; then
-  echo "[run.sh] installing Python dependencies into $VENV"
-  t=$(date +%s)
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQ"
-  cp "$REQ" "$VENV/.requirements.txt"
-  echo "[run.sh] pip install took $(( $(date +%s) - t ))s"
-fi
+bash "$REPO/scripts/venv.sh" "$VENV" "$REQ"
 
 # 2. the connector, built with the Dockerfile's command (test_packaging.py checks they
 #    agree); the pip and Meltano tests build this checkout in place and reuse target/release

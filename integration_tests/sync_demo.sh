@@ -105,3 +105,33 @@ for e in errors:
 if rc != 0:
     sys.exit(f"read exited with {rc}")
 PY
+
+echo
+echo "[demo] warehouse: PyAirbyte reads every stream into DuckDB, dbt builds the answers (analytics/)"
+IT_VENV="${IT_VENV:-$REPO/.venv-it}"
+DBT_VENV="${DBT_VENV:-$REPO/.venv-dbt}"
+bash "$REPO/scripts/venv.sh" "$IT_VENV" "$HERE/requirements.txt"
+bash "$REPO/scripts/venv.sh" "$DBT_VENV" "$HERE/tools/dbt.txt"
+CACHE="$OUT/keycloak_cache.duckdb"
+ANALYTICS_DB="$OUT/keycloak_analytics.duckdb"
+rm -f "$CACHE" "$ANALYTICS_DB"
+if ! SOURCE_KEYCLOAK_BIN="$BIN" "$IT_VENV/bin/python" "$HERE/warehouse.py" pyairbyte \
+    "$WORK/config.json" "$CACHE" > "$WORK/pyairbyte.log" 2>&1; then
+  tail -40 "$WORK/pyairbyte.log"
+  echo "[demo] PyAirbyte failed (log: $WORK/pyairbyte.log)"
+  exit 1
+fi
+grep '^\[warehouse\]' "$WORK/pyairbyte.log"
+DORMANT_DAYS="${DORMANT_DAYS:-90}"
+if ! KEYCLOAK_PYAIRBYTE_CACHE="$CACHE" KEYCLOAK_DBT_DUCKDB="$ANALYTICS_DB" \
+    DBT_TARGET_PATH="$WORK/dbt-target" DBT_LOG_PATH="$WORK/dbt-logs" \
+    DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+    "$DBT_VENV/bin/dbt" build --project-dir "$REPO/analytics" --profiles-dir "$REPO/analytics" \
+    --target duckdb --vars "{keycloak_database: keycloak_raw, keycloak_dormant_days: $DORMANT_DAYS}" \
+    > "$WORK/dbt.log" 2>&1; then
+  tail -40 "$WORK/dbt.log"
+  echo "[demo] dbt build failed (log: $WORK/dbt.log)"
+  exit 1
+fi
+echo "[demo] dbt build: $(grep -o 'PASS=[0-9]* WARN=[0-9]* ERROR=[0-9]* SKIP=[0-9]*' "$WORK/dbt.log" | tail -1) (models and their tests)"
+"$DBT_VENV/bin/python" "$HERE/warehouse.py" answers "$ANALYTICS_DB" "$DORMANT_DAYS"
