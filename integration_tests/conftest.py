@@ -20,6 +20,7 @@ import requests
 
 import fixtures
 import make_realm
+from meltano_host import meltano  # noqa: F401  (the session's Meltano project, a fixture)
 from kc_helpers import (CLIENT_SECRETS, CREATED_CLIENT_SECRET, HERE, LOGIN_USERS, OTHER_REALM,
                         REALM, Connector, GROUND_TRUTH, KeycloakAdmin, compute_ground_truth,
                         configured_catalog, connector_bin)

@@ -235,10 +235,15 @@ def test_meltano_yml_matches_about():
         assert bool(d.get("sensitive")) == bool(s["secret"]), s["name"]
         assert d.get("kind", "string") == MELTANO_KINDS.get(s["type"], "string"), \
             f"{s['name']}: kind {d.get('kind')} but --about says {s['type']}"
-    (target,) = project["plugins"]["loaders"]
-    assert target["name"] == "target-jsonl" and target["namespace"] == "target_jsonl"
-    assert re.fullmatch(r"target-jsonl==[\d.]+", target["pip_url"])
-    assert "variant" not in tap and "variant" not in target, "Meltano Hub is not reachable"
+    loaders = {t["name"]: t for t in project["plugins"]["loaders"]}
+    assert set(loaders) == {"target-jsonl", "target-postgres"}
+    for name, pip_name in (("target-jsonl", "target-jsonl"),
+                           ("target-postgres", "meltanolabs-target-postgres")):
+        target = loaders[name]
+        assert target["namespace"] == name.replace("-", "_")
+        assert re.fullmatch(rf"{pip_name}==[\d.]+", target["pip_url"]), target["pip_url"]
+        assert "variant" not in target, "Meltano Hub is not reachable"
+    assert "variant" not in tap, "Meltano Hub is not reachable"
 
 
 def test_the_docker_build_context_builds(tmp_path):

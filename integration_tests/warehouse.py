@@ -122,14 +122,23 @@ class LocalPostgres:
         """Rows as tuples of text (NULL as None), through psql."""
         p = subprocess.run(
             ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d",
-             self.database, "-X", "-A", "-t", "-F", "\x1f", "-R", "\x1e", "-P", "null=\x00N",
+             self.database, "-X", "-A", "-t", "-F", "\x1f", "-R", "\x1e", "-P", "null=\x1dNULL",
              "-v", "ON_ERROR_STOP=1", "-c", sql],
             capture_output=True, text=True, timeout=120)
         if p.returncode != 0:
             raise RuntimeError(f"psql: {p.stderr}")
         rows = [r for r in p.stdout.rstrip("\n").split("\x1e") if r.strip("\n")]
-        return [tuple(None if v == "\x00N" else v for v in r.strip("\n").split("\x1f"))
+        return [tuple(None if v == "\x1dNULL" else v for v in r.strip("\n").split("\x1f"))
                 for r in rows]
+
+
+    def dump(self) -> str:
+        """pg_dump of the whole database (schemas and data), as text."""
+        p = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                            self.database], capture_output=True, text=True, timeout=120)
+        if p.returncode != 0:
+            raise RuntimeError(f"pg_dump: {p.stderr}")
+        return p.stdout
 
 
 def _free_port() -> int:
