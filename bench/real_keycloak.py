@@ -482,6 +482,10 @@ def main():
                         "member per 50 users (Keycloak 25+; default 0: left off, see "
                         "BENCHMARKS.md: with them on, Keycloak 26.7 checks every listed user's "
                         "organization and a sync at 10,000 users takes over 15 minutes)")
+    p.add_argument("--then-organizations-off", action="store_true",
+                   help="with --organizations: after the syncs, delete every organization, "
+                        "turn the feature off and run the same configurations again (the "
+                        "same Keycloak and users, so the two are comparable)")
     p.add_argument("--batch", type=int, default=500, help="users per partialImport request")
     p.add_argument("--streams", default="",
                    help="comma-separated streams to sync (default: every discovered stream)")
@@ -557,7 +561,18 @@ def main():
             runs = []
             plan = ([("warm-up (" + configs[0][0] + ")", configs[0][1])]
                     if not a.no_warmup else []) + configs
+            if a.then_organizations_off and a.organizations:
+                plan += [("organizations off", None)] + [
+                    (f"{label}, organizations off", extra) for label, extra in configs]
             for label, extra in plan:
+                if extra is None:  # the switch between the two halves of the plan
+                    t3 = time.monotonic()
+                    for o in admin.get("/organizations", max=100000):
+                        admin.call("DELETE", f"/organizations/{o['id']}")
+                    admin.call("PUT", "", {"realm": REALM, "organizationsEnabled": False})
+                    phases["delete every organization, turn them off"] = time.monotonic() - t3
+                    say("[kc] organizations deleted and turned off")
+                    continue
                 cfg = os.path.join(work, "config.json")
                 with open(cfg, "w") as f:
                     json.dump({**base_cfg, **extra}, f)
@@ -581,14 +596,18 @@ def main():
     phases["whole script"] = time.monotonic() - started
     result["phases"] = phases
 
-    # page size (or concurrency) must not change the data
-    reference = runs[0]["records"]
+    # page size (or concurrency) must not change the data; with organizations turned off
+    # half-way, each half is compared within itself
     diffs = []
-    for r in runs[1:]:
-        for name in sorted(set(reference) | set(r["records"])):
-            if reference.get(name, 0) != r["records"].get(name, 0):
-                diffs.append(f"{name}: {reference.get(name, 0)} in '{runs[0]['label']}', "
-                             f"{r['records'].get(name, 0)} in '{r['label']}'")
+    halves = [[r for r in runs if "organizations off" not in r["label"]],
+              [r for r in runs if "organizations off" in r["label"]]]
+    for half in [h for h in halves if h]:
+        reference = half[0]["records"]
+        for r in half[1:]:
+            for name in sorted(set(reference) | set(r["records"])):
+                if reference.get(name, 0) != r["records"].get(name, 0):
+                    diffs.append(f"{name}: {reference.get(name, 0)} in '{half[0]['label']}', "
+                                 f"{r['records'].get(name, 0)} in '{r['label']}'")
 
     text = [f"Machine: {result['machine']}; Keycloak {result['keycloak_version']} "
             f"(start-dev, H2); realm `{REALM}`: {size['users']:,} users, {size['groups']:,} groups, "
