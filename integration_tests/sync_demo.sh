@@ -123,15 +123,6 @@ if ! SOURCE_KEYCLOAK_BIN="$BIN" "$IT_VENV/bin/python" "$HERE/warehouse.py" pyair
 fi
 grep '^\[warehouse\]' "$WORK/pyairbyte.log"
 DORMANT_DAYS="${DORMANT_DAYS:-90}"
-if ! KEYCLOAK_PYAIRBYTE_CACHE="$CACHE" KEYCLOAK_DBT_DUCKDB="$ANALYTICS_DB" \
-    DBT_TARGET_PATH="$WORK/dbt-target" DBT_LOG_PATH="$WORK/dbt-logs" \
-    DBT_SEND_ANONYMOUS_USAGE_STATS=false \
-    "$DBT_VENV/bin/dbt" build --project-dir "$REPO/analytics" --profiles-dir "$REPO/analytics" \
-    --target duckdb --vars "{keycloak_database: keycloak_raw, keycloak_dormant_days: $DORMANT_DAYS}" \
-    > "$WORK/dbt.log" 2>&1; then
-  tail -40 "$WORK/dbt.log"
-  echo "[demo] dbt build failed (log: $WORK/dbt.log)"
-  exit 1
-fi
-echo "[demo] dbt build: $(grep -o 'PASS=[0-9]* WARN=[0-9]* ERROR=[0-9]* SKIP=[0-9]*' "$WORK/dbt.log" | tail -1) (models and their tests)"
+"$DBT_VENV/bin/python" "$HERE/warehouse.py" build "$CACHE" "$ANALYTICS_DB" "$DORMANT_DAYS" \
+  "$WORK/dbt.log"
 "$DBT_VENV/bin/python" "$HERE/warehouse.py" answers "$ANALYTICS_DB" "$DORMANT_DAYS"

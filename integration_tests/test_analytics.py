@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from collections import Counter
@@ -30,7 +29,7 @@ import requests
 from host_tools import run, tool_venv
 from kc_helpers import HERE, LOGIN_USERS, REALM, connector_bin, effective_role_names_per_user
 from make_realm import LOCKED_USER
-from warehouse import LocalPostgres, dbt, duckdb_env
+from warehouse import LocalPostgres, dbt, dbt_summary, duckdb_env
 
 FRESH_USER = "alice"  # logs in after the window starts
 DAY_MS = 86_400_000
@@ -74,10 +73,10 @@ def _text(v) -> str | None:
 def _check_build(name: str, p) -> str:
     out = p.stdout + p.stderr
     assert p.returncode == 0, f"dbt build on {name} exited {p.returncode}:\n{out[-6000:]}"
-    done = re.findall(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", out)
-    assert done, f"no summary in dbt's output on {name}:\n{out[-3000:]}"
-    passed, _, errors, skipped = map(int, done[-1])
-    assert (errors, skipped) == (0, 0), f"dbt build on {name}: {done[-1]}"
+    summary = dbt_summary(out)
+    assert summary, f"no summary in dbt's output on {name}:\n{out[-3000:]}"
+    passed, _, errors, skipped = summary
+    assert (errors, skipped) == (0, 0), f"dbt build on {name}: {summary}"
     return f"PASS={passed}"
 
 
@@ -122,7 +121,6 @@ def warehouses(meltano, keycloak, admin, activity, config, tmp_path_factory):
             dbt_exe, "build", "postgres", {**pg_env, "DBT_WORK_DIR": str(work / "dbt-pg")},
             {"keycloak_schema": "tap_keycloak", "keycloak_column_names": "original",
              **window}))
-        # the window as the models computed it (days are a float: allow its rounding)
         yield Warehouses(analytics_db, pg, window_start, as_of, builds)
     finally:
         pg.stop()
@@ -143,6 +141,12 @@ def _diff(got: set, want: set) -> str:
 
 # --- Keycloak's own answers ------------------------------------------------------------
 @pytest.fixture(scope="module")
+def server_users(admin, warehouses) -> list[dict]:
+    """/users after both syncs, read once for every comparison."""
+    return admin.users()
+
+
+@pytest.fixture(scope="module")
 def service_accounts(admin, warehouses) -> dict[str, dict]:
     """clientId -> the client's service-account user, for every client with one."""
     out = {}
@@ -154,8 +158,8 @@ def service_accounts(admin, warehouses) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def effective_names(admin, warehouses, service_accounts) -> dict[str, set]:
-    ids = [u["id"] for u in admin.users()] + [sa["id"] for sa in service_accounts.values()]
+def effective_names(admin, server_users, service_accounts) -> dict[str, set]:
+    ids = [u["id"] for u in server_users] + [sa["id"] for sa in service_accounts.values()]
     return effective_role_names_per_user(admin, ids)
 
 
@@ -189,7 +193,7 @@ def test_zz_analytics_access_matrix_is_keycloaks_effective_roles(warehouses, eff
 
 
 def test_zz_analytics_privileged_accounts_are_keycloaks_admin_roles(warehouses, effective_names,
-                                                                   service_accounts):
+                                                                   service_accounts, server_users):
     got = _same_on_both(warehouses, "select distinct user_id, privilege, "
                                     "is_service_account from {s}.privileged_accounts")
     sa_ids = {sa["id"] for sa in service_accounts.values()}
@@ -197,19 +201,14 @@ def test_zz_analytics_privileged_accounts_are_keycloaks_admin_roles(warehouses, 
             for uid, names in effective_names.items() for client, role in names
             if client == "realm-management" and (role == "realm-admin" or role.startswith("manage-"))}
     assert got == want, _diff(got, want)
-    by_name = {u["username"]: u["id"] for u in [*warehouses_users(warehouses)]}
+    by_name = {u["username"]: u["id"] for u in server_users}
     holders = {uid for uid, _, _ in got}
     assert {by_name["bob"], by_name["user010"], by_name["user012"]} <= holders
 
 
-def warehouses_users(w: Warehouses) -> list[dict]:
-    return [{"id": i, "username": n} for i, n in
-            _same_on_both(w, "select user_id, username from {s}.last_login")]
-
-
-def test_zz_analytics_mfa_coverage_is_each_users_credentials(warehouses, admin):
+def test_zz_analytics_mfa_coverage_is_each_users_credentials(warehouses, admin, server_users):
     want = set()
-    for u in admin.users():
+    for u in server_users:
         if not u.get("enabled", True):
             continue
         types = {c["type"] for c in admin.get(f"/users/{u['id']}/credentials")}
@@ -226,13 +225,13 @@ def test_zz_analytics_mfa_coverage_is_each_users_credentials(warehouses, admin):
     assert per_realm == {(REALM, str(len(want)), str(covered))}
 
 
-def _server_last_logins(admin, events) -> dict[str, int]:
+def _server_last_logins(admin, users, events) -> dict[str, int]:
     last: dict[str, int] = {}
     for e in events:
         if e.get("type") == "LOGIN" and not e.get("error") and e.get("userId"):
             last[e["userId"]] = max(last.get(e["userId"], 0), e["time"])
     clients = [c for c in admin.clients() if c["clientId"] in ("login-app", "login-app-2")]
-    for u in admin.users():
+    for u in users:
         starts = [s["start"] for s in admin.get(f"/users/{u['id']}/sessions")]
         for c in clients:
             starts += [s["start"] for s in
@@ -242,13 +241,14 @@ def _server_last_logins(admin, events) -> dict[str, int]:
     return last
 
 
-def test_zz_analytics_last_login_and_dormant_accounts(warehouses, admin, server_events):
-    last = _server_last_logins(admin, server_events)
+def test_zz_analytics_last_login_and_dormant_accounts(warehouses, admin, server_users,
+                                                     server_events):
+    users = server_users
+    last = _server_last_logins(admin, users, server_events)
     got = _same_on_both(warehouses, "select user_id, last_login_ms from {s}.last_login "
                                     "where last_login_ms is not null")
     assert got == {(uid, str(ms)) for uid, ms in last.items()}, _diff(
         got, {(uid, str(ms)) for uid, ms in last.items()})
-    users = admin.users()
     nobody = {u["id"] for u in users} - set(last)
     got_null = _same_on_both(warehouses, "select user_id from {s}.last_login "
                                          "where last_login_ms is null")
@@ -267,9 +267,9 @@ def test_zz_analytics_last_login_and_dormant_accounts(warehouses, admin, server_
                                      "from {s}.dormant_accounts") == {("f", None)}
 
 
-def test_zz_analytics_lockouts_are_attack_detections(warehouses, admin):
+def test_zz_analytics_lockouts_are_attack_detections(warehouses, admin, server_users):
     want = set()
-    for u in admin.users():
+    for u in server_users:
         status = admin.get(f"/attack-detection/brute-force/users/{u['id']}")
         if status.get("disabled"):
             want.add((u["id"], u["username"], str(status["numFailures"])))

@@ -5,6 +5,9 @@ server on loopback, and the headline answers `make sync` prints.
 Used by integration_tests/sync_demo.sh (as a script, in .venv-it and .venv-dbt) and by
 test_analytics.py. Commands:
   warehouse.py pyairbyte CONFIG.json CACHE.duckdb   read every stream into a DuckDB cache
+  warehouse.py build CACHE.duckdb ANALYTICS.duckdb DAYS LOG
+                                                     dbt build on the cache (DAYS: the dormant
+                                                     window), its output in LOG
   warehouse.py answers ANALYTICS.duckdb DAYS         print the headline answers (DAYS: the
                                                      dormant window the models were built with)
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -60,6 +64,12 @@ def dbt(dbt_exe: str, command: str, target: str, env: dict, vars_: dict | None =
     full_env["DBT_TARGET_PATH"] = str(work / "target")
     full_env["DBT_LOG_PATH"] = str(work / "logs")
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout)
+
+
+def dbt_summary(out: str) -> tuple[int, int, int, int] | None:
+    """(PASS, WARN, ERROR, SKIP) of dbt's last "Done." line, None without one."""
+    done = re.findall(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", out)
+    return tuple(map(int, done[-1])) if done else None
 
 
 def duckdb_env(cache: Path, analytics_db: Path) -> tuple[dict, dict]:
@@ -130,7 +140,6 @@ class LocalPostgres:
         rows = [r for r in p.stdout.rstrip("\n").split("\x1e") if r.strip("\n")]
         return [tuple(None if v == "\x1dNULL" else v for v in r.strip("\n").split("\x1f"))
                 for r in rows]
-
 
     def dump(self) -> str:
         """pg_dump of the whole database (schemas and data), as text."""
@@ -214,6 +223,28 @@ def main(argv: list[str]) -> int:
         counts = pyairbyte_read(config, Path(argv[3]), exe)
         print(f"[warehouse] PyAirbyte wrote {sum(counts.values())} records of {len(counts)} "
               f"streams into {argv[3]} in {time.time() - t0:.0f}s")
+        return 0
+    if len(argv) == 6 and argv[1] == "build":
+        cache, analytics_db, log = Path(argv[2]), Path(argv[3]), Path(argv[5])
+        try:
+            days = float(argv[4])
+        except ValueError:
+            print(f"[warehouse] the dormant window is {argv[4]!r}: give a number of days "
+                  "(DORMANT_DAYS=90)")
+            return 2
+        env, vars_ = duckdb_env(cache, analytics_db)
+        env["DBT_WORK_DIR"] = str(log.parent / "dbt")
+        dbt_exe = str(Path(sys.executable).with_name("dbt"))
+        p = dbt(dbt_exe, "build", "duckdb", env, {**vars_, "keycloak_dormant_days": days})
+        out = p.stdout + p.stderr
+        log.write_text(out)
+        summary = dbt_summary(out)
+        if p.returncode != 0 or summary is None:
+            print("\n".join(out.splitlines()[-40:]))
+            print(f"[warehouse] dbt build failed (exit {p.returncode}; log: {log})")
+            return 1
+        print("[warehouse] dbt build: PASS={} WARN={} ERROR={} SKIP={} (models and their tests)"
+              .format(*summary))
         return 0
     if len(argv) == 4 and argv[1] == "answers":
         print_answers(Path(argv[2]), argv[3])

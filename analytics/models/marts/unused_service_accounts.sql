@@ -16,24 +16,32 @@ logins as (
     from {{ ref('stg_keycloak__events') }}
     where event_type = 'CLIENT_LOGIN' and error is null
     group by realm, client_id
+),
+idle as (
+    select
+        sa.*,
+        h.user_id,
+        h.username as service_account_username,
+        h.roles_held,
+        l.last_client_login_ms,
+        {{ kc_history_gap('e', 'records_client_login', 'CLIENT_LOGIN', window_start) }} as gap
+    from {{ ref('stg_keycloak__service_accounts') }} sa
+    join held h on h.realm = sa.realm and h.username = sa.username
+    left join logins l on l.realm = sa.realm and l.client_id = sa.client_id
+    left join {{ ref('stg_keycloak__event_history') }} e on e.realm = sa.realm
+    where l.last_client_login_ms is null or l.last_client_login_ms < {{ window_start }}
 )
 select
-    {{ kc_key(['sa.realm', 'sa.client_uuid']) }} as client_key,
-    sa.realm,
-    sa.client_uuid,
-    sa.client_id,
-    sa.client_enabled,
-    h.user_id as service_account_user_id,
-    h.username as service_account_username,
-    h.roles_held,
-    {{ kc_ms_to_ts('l.last_client_login_ms') }} as last_client_login_at,
+    {{ kc_key(['realm', 'client_uuid']) }} as client_key,
+    realm,
+    client_uuid,
+    client_id,
+    client_enabled,
+    user_id as service_account_user_id,
+    service_account_username,
+    roles_held,
+    {{ kc_ms_to_ts('last_client_login_ms') }} as last_client_login_at,
     cast({{ var('keycloak_service_account_idle_days') | float }} as numeric) as window_days,
-    {{ kc_history_gap('e', 'records_client_login', 'CLIENT_LOGIN', window_start) }} is not null
-        as uncertain,
-    {{ kc_history_gap('e', 'records_client_login', 'CLIENT_LOGIN', window_start) }}
-        as uncertain_because
-from {{ ref('stg_keycloak__service_accounts') }} sa
-join held h on h.realm = sa.realm and h.username = sa.username
-left join logins l on l.realm = sa.realm and l.client_id = sa.client_id
-left join {{ ref('stg_keycloak__event_history') }} e on e.realm = sa.realm
-where l.last_client_login_ms is null or l.last_client_login_ms < {{ window_start }}
+    gap is not null as uncertain,
+    gap as uncertain_because
+from idle
