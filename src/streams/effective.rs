@@ -9,7 +9,8 @@
 //!
 //! Computed from what the other streams read, without a request per user: roles and
 //! their composites, the group tree with each group's role mappings, then the users of
-//! each role (direct assignments) and the members of each group, streamed. Memory grows
+//! each role (direct assignments; per account in a realm with organizations enabled,
+//! see `roles.rs`) and the members of each group, streamed. Memory grows
 //! with roles and groups (each group's effective assignments, each role's closure), never
 //! with users or memberships.
 
@@ -19,8 +20,9 @@ use serde_json::{Value, json};
 
 use super::clients::each_client;
 use super::fanout::fan_out;
-use super::groups::walk;
-use super::{Ctx, Emit, End, each, segs, text};
+use super::groups::{mapped_roles, walk};
+use super::parents::{Parents, each_parent};
+use super::{Ctx, Emit, End, each, orgs, segs, text};
 use crate::error::Result;
 
 const BRIEF: &[(&str, &str)] = &[("briefRepresentation", "true")];
@@ -52,25 +54,30 @@ struct Model {
 pub fn read(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
     let model = load(ctx)?;
     let model = &model;
-    // Direct assignments, read per role (roles side by side, `fanout`).
-    let mut role_ids: Vec<&String> = model.roles.keys().collect();
-    role_ids.sort();
-    let holders = |ctx: &Ctx, role_id: &String, out: &mut Emit| {
-        let role = &model.roles[role_id];
-        let segments = match &role.client {
-            None => segs(&["roles", &role.name, "users"]),
-            Some(client) => segs(&["clients", client, "roles", &role.name, "users"]),
+    // Direct assignments, read per role (roles side by side, `fanout`), or per account
+    // where organizations are enabled (`roles::read_user_mappings` says why).
+    if orgs::enabled(ctx)? {
+        direct_per_account(ctx, model, emit)?;
+    } else {
+        let mut role_ids: Vec<&String> = model.roles.keys().collect();
+        role_ids.sort();
+        let holders = |ctx: &Ctx, role_id: &String, out: &mut Emit| {
+            let role = &model.roles[role_id];
+            let segments = match &role.client {
+                None => segs(&["roles", &role.name, "users"]),
+                Some(client) => segs(&["clients", client, "roles", &role.name, "users"]),
+            };
+            each(ctx, segments, BRIEF, &mut |user| {
+                grant(ctx, model, &user, role_id, "direct", None, out)
+            })
         };
-        each(ctx, segments, BRIEF, &mut |user| {
-            grant(ctx, model, &user, role_id, "direct", None, out)
-        })
-    };
-    fan_out(
-        ctx,
-        |submit| role_ids.into_iter().try_for_each(submit),
-        holders,
-        emit,
-    )?;
+        fan_out(
+            ctx,
+            |submit| role_ids.into_iter().try_for_each(submit),
+            holders,
+            emit,
+        )?;
+    }
     // Group grants, for every member of every group (groups side by side).
     let members = |ctx: &Ctx, group_id: &String, out: &mut Emit| {
         let grants = &model.group_grants[group_id];
@@ -95,6 +102,33 @@ pub fn read(ctx: &Ctx, emit: &mut Emit) -> Result<End> {
         emit,
     )?;
     Ok(End::Done)
+}
+
+/// Direct assignments from `/users/{id}/role-mappings`, accounts side by side; a user
+/// deleted since its listing (404) holds nothing.
+fn direct_per_account(ctx: &Ctx, model: &Model, emit: &mut Emit) -> Result<()> {
+    let direct = |ctx: &Ctx, user: Value, out: &mut Emit| {
+        let path = ["users", text(&user, "id"), "role-mappings"];
+        let mappings = match ctx.client.get_admin(ctx.realm, &path, &[]) {
+            Err(e) if e.status() == Some(404) => return Ok(()),
+            other => other?,
+        };
+        for row in mapped_roles(mappings) {
+            grant(
+                ctx,
+                model,
+                &user,
+                text(&row["role"], "id"),
+                "direct",
+                None,
+                out,
+            )?;
+        }
+        Ok(())
+    };
+    let accounts =
+        |submit: &mut dyn FnMut(Value) -> Result<()>| each_parent(ctx, Parents::Accounts, submit);
+    fan_out(ctx, accounts, direct, emit)
 }
 
 /// Emits the record for `role_id` reached by `how`, and one per role its composites

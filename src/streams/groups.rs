@@ -126,10 +126,10 @@ pub static ROLE_MAPPINGS: Children = Children {
     status: &[],
 };
 
-/// A group's `role-mappings` answer as `{role, client}` rows: realm roles first, then
+/// A `role-mappings` answer (a group's or a user's) as `{role, client}` rows: realm roles first, then
 /// each client's (`client` is the `clientMappings` entry's `id`, and its `client` as
 /// `clientId`), the row shape of `Parents::Roles`.
-fn mapped_roles(mappings: Value) -> Vec<Value> {
+pub(crate) fn mapped_roles(mappings: Value) -> Vec<Value> {
     let mut rows = Vec::new();
     for role in mappings["realmMappings"].as_array().into_iter().flatten() {
         rows.push(json!({"role": role, "client": null}));

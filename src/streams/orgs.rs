@@ -3,12 +3,21 @@
 //! such endpoint (404 too): both mean the stream is not served there, which is a warning,
 //! not an error.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::children::{Answer, Children};
 use super::parents::Parents;
 use super::status::{Of, OnStatus, Then};
-use super::{segs, text};
+use super::{Ctx, segs, text};
+use crate::error::Result;
+
+/// Whether the realm has organizations enabled (Keycloak 26: `organizationsEnabled` in
+/// its representation; absent before 25 and for an account without view-realm, which
+/// the streams that ask also need).
+pub fn enabled(ctx: &Ctx) -> Result<bool> {
+    let realm = ctx.client.get_admin(ctx.realm, &[], &[])?;
+    Ok(realm.get("organizationsEnabled") == Some(&Value::Bool(true)))
+}
 
 /// Why a realm has no organizations to read, from Keycloak's 404 detail.
 pub fn not_served(detail: &str, realm: &str) -> String {

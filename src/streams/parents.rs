@@ -3,6 +3,8 @@
 //! built from one row. Rows are the server's objects as they came (a role's row also
 //! names its client).
 
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
 use super::clients::each_client;
@@ -29,6 +31,9 @@ pub enum Parents {
     IdentityProviders,
     /// Every user (brief representation).
     Users,
+    /// Every account that can hold a role: the service-account user of every client
+    /// with service accounts on (which `/users` does not list), then every user.
+    Accounts,
     /// Every top-level authentication flow (`/authentication/flows`, not paged).
     Flows,
 }
@@ -59,6 +64,7 @@ pub(crate) fn each_parent(
             submit,
         ),
         Parents::Users => each(ctx, segs(&["users"]), BRIEF, submit),
+        Parents::Accounts => each_account(ctx, submit),
         Parents::Flows => list_with(ctx, &["authentication", "flows"], &[])?
             .into_iter()
             .try_for_each(submit),
@@ -85,6 +91,38 @@ pub(crate) fn with_role(row: &Value, mut record: Value) -> Value {
         );
     }
     record
+}
+
+/// Service-account users first (one request per client that has one: memory grows with
+/// clients, not users), then `/users`, less any account already given: `/users` leaves
+/// service accounts out, and a server that lists one anyway does not make it twice.
+fn each_account(ctx: &Ctx, submit: &mut dyn FnMut(Value) -> Result<()>) -> Result<()> {
+    let mut accounts = HashSet::new();
+    each_client(ctx, &mut |client| {
+        if client.get("serviceAccountsEnabled") != Some(&Value::Bool(true)) {
+            return Ok(());
+        }
+        let path = ["clients", text(client, "id"), "service-account-user"];
+        match ctx.client.get_admin(ctx.realm, &path, &[]) {
+            // The switch is on but there is no such user (400 "Service account not
+            // enabled", 404 a client deleted meanwhile): it holds nothing.
+            Err(e) if matches!(e.status(), Some(400 | 404)) => Ok(()),
+            Err(e) => Err(e),
+            Ok(user) if !user.get("id").is_some_and(Value::is_string) => Ok(()),
+            Ok(user) => {
+                if accounts.insert(text(&user, "id").to_string()) {
+                    submit(user)?;
+                }
+                Ok(())
+            }
+        }
+    })?;
+    each(ctx, segs(&["users"]), BRIEF, &mut |user| {
+        if accounts.contains(text(&user, "id")) {
+            return Ok(());
+        }
+        submit(user)
+    })
 }
 
 /// Every realm role, then every client role client by client, with its client.

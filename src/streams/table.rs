@@ -138,7 +138,7 @@ pub static STREAMS: &[Stream] = &[
         primary_key: &["user_id", "role_id"],
         roles: &[Role::ViewUsers, Role::ViewRealm, Role::ViewClients],
         secrets: Policy::Rule,
-        reader: Reader::Children(&roles::USER_MAPPINGS),
+        reader: Reader::Custom(roles::read_user_mappings),
         count: None,
         incremental: None,
     },

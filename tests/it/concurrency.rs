@@ -60,6 +60,28 @@ fn every_fan_out_emits_the_same_records_in_the_same_order_at_1_and_8() {
 }
 
 #[test]
+fn role_holders_read_per_role_emit_the_same_records_at_1_and_8() {
+    // The sample has organizations on, so role holders are read per account above.
+    let fake = without_organizations(start_sample());
+    same_records_at_1_and_8(&fake, &["user_role_mappings", "user_effective_roles"]);
+}
+
+fn without_organizations(fake: FakeKeycloak) -> FakeKeycloak {
+    fake.with_realm_mut(REALM, |r| {
+        r.representation["organizationsEnabled"] = json!(false)
+    });
+    fake
+}
+
+/// The sample, with organizations on (as it comes) or off.
+fn sample_with(organizations: bool) -> FakeKeycloak {
+    match organizations {
+        true => start_sample(),
+        false => without_organizations(start_sample()),
+    }
+}
+
+#[test]
 fn older_server_paths_emit_the_same_records_at_1_and_8() {
     // Keycloak 22 groups (nested subGroups) and IdP links read per user.
     let mut config = FakeConfig::sample();
@@ -120,8 +142,9 @@ fn read_failing(
     target: &str,
     status: u16,
     concurrency: usize,
+    organizations: bool,
 ) -> (Run, FakeKeycloak) {
-    let fake = start_sample();
+    let fake = sample_with(organizations);
     let fault = Fault::Status {
         code: status,
         headers: Vec::new(),
@@ -149,18 +172,34 @@ fn read_failing(
 
 #[test]
 fn a_parent_failing_mid_fan_out_ends_the_stream_as_at_concurrency_1() {
-    // (stream, parent field, status, failure type)
+    // (stream, parent field, status, failure type, organizations on): role holders are
+    // read per role with organizations off, per account with them on.
     let cases = [
-        ("group_members", "group_id", 500, "transient_error"),
-        ("group_members", "group_id", 403, "config_error"),
-        ("user_role_mappings", "role_id", 503, "transient_error"),
+        ("group_members", "group_id", 500, "transient_error", true),
+        ("group_members", "group_id", 403, "config_error", true),
+        (
+            "user_role_mappings",
+            "role_id",
+            503,
+            "transient_error",
+            false,
+        ),
+        (
+            "user_role_mappings",
+            "user_id",
+            503,
+            "transient_error",
+            true,
+        ),
     ];
-    for (stream, field, status, failure_type) in cases {
-        let clean = sequence(&read_at(&start_sample(), &[stream], 1, json!({})), stream);
+    for (stream, field, status, failure_type, organizations) in cases {
+        let fake = sample_with(organizations);
+        let clean = sequence(&read_at(&fake, &[stream], 1, json!({})), stream);
         let parents = parents_of(&clean, field);
         let failing = &parents[parents.len() / 2];
-        let target = match stream {
-            "group_members" => format!("/groups/{failing}/members"),
+        let target = match (stream, field) {
+            ("group_members", _) => format!("/groups/{failing}/members"),
+            (_, "user_id") => format!("/users/{failing}/role-mappings"),
             _ => {
                 let role = clean.iter().find(|r| r[field] == **failing).unwrap();
                 format!("/roles/{}/users", role["role_name"].as_str().unwrap())
@@ -168,7 +207,7 @@ fn a_parent_failing_mid_fan_out_ends_the_stream_as_at_concurrency_1() {
         };
         let mut seen = Vec::new();
         for concurrency in [1, 4] {
-            let (run, _fake) = read_failing(stream, &target, status, concurrency);
+            let (run, _fake) = read_failing(stream, &target, status, concurrency, organizations);
             let records = sequence(&run, stream);
             let what = format!("{stream} {status} at {concurrency}");
             assert_eq!(records, before(&clean, field, failing), "{what}");
@@ -202,7 +241,7 @@ fn no_group_after_a_failed_one_is_started_beyond_the_window() {
     let failing = order.len() / 2;
     let target = format!("/groups/{}/members", order[failing]);
     for concurrency in [1, 4, 8] {
-        let (_run, fake) = read_failing("group_members", &target, 500, concurrency);
+        let (_run, fake) = read_failing("group_members", &target, 500, concurrency, true);
         for group in members_requested(&fake) {
             let at = order
                 .iter()

@@ -94,6 +94,15 @@ fn every_grant_of_every_user_is_written_out() {
     let run = read(&fake, &["user_effective_roles"], json!({"page_size": 2}));
     assert_eq!(run.code, Some(0), "{}", run.stdout);
     let got = run.keys("user_effective_roles", &["user_id", "role_id", "grant"]);
+    // The same grants with direct assignments read per role (organizations off) as per
+    // account (on, the sample's setting).
+    fake.with_realm_mut("acme", |r| {
+        r.representation["organizationsEnabled"] = json!(false)
+    });
+    let per_role = read(&fake, &["user_effective_roles"], json!({"page_size": 2}));
+    assert_eq!(per_role.code, Some(0), "{}", per_role.stdout);
+    let keys = ["user_id", "role_id", "grant"];
+    assert_eq!(per_role.keys("user_effective_roles", &keys), got);
     let d = "composite:comp-outer:group:D:D";
     let expected: BTreeSet<Vec<String>> = [
         // u1: r-b twice (directly and through C's parent B), the whole chain above C,
@@ -153,11 +162,16 @@ fn every_grant_of_every_user_is_written_out() {
 
 #[test]
 fn requests_grow_with_roles_and_groups_not_users() {
+    // With organizations off: with them on, direct grants are read per account
+    // (`role_plans.rs`).
     let small = FakeKeycloak::start(FakeConfig::sample());
     let mut config = FakeConfig::sample();
     config.realms = vec![sample_realm("acme", 1200)];
     let large = FakeKeycloak::start(config);
     let count = |fake: &FakeKeycloak| {
+        fake.with_realm_mut("acme", |r| {
+            r.representation["organizationsEnabled"] = json!(false)
+        });
         let run = read(fake, &["user_effective_roles"], json!({"page_size": 1000}));
         assert_eq!(run.code, Some(0), "{}", run.stdout);
         fake.requests().len()

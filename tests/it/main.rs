@@ -16,6 +16,7 @@ mod hostile;
 mod incremental;
 mod kill;
 mod read;
+mod role_plans;
 mod secrets;
 mod security_streams;
 mod singer;

@@ -369,6 +369,7 @@ fn every_admin_request_sends_an_explicit_max() {
     // Endpoints that are not lists, or that Keycloak does not page.
     let unpaged = [
         "/role-mappings",
+        "/service-account-user",
         "/events/config",
         "/client-scopes",
         "/client-session-stats",

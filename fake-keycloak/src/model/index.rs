@@ -1,6 +1,6 @@
 //! Lookup tables over one realm's data, so that a request costs about its page, not the
 //! realm: users by id, the group tree, members per group, direct users per role, linked
-//! users per identity provider, role mappings per group, and whether the event lists are
+//! users per identity provider, role mappings per group and per user, and whether the event lists are
 //! in time order. Built on first use and kept in the `World` until the
 //! data changes (every write to the world clears them).
 
@@ -25,6 +25,8 @@ pub(crate) struct RealmIndex {
     pub role_users: HashMap<String, Vec<usize>>,
     /// Identity provider alias → positions of the linked users, ascending.
     pub linked: HashMap<String, Vec<usize>>,
+    /// User id → ids of the roles mapped to it directly, in mapping order.
+    pub user_roles: HashMap<String, Vec<String>>,
     /// Group id → ids of the roles mapped to it, in mapping order.
     pub group_roles: HashMap<String, Vec<String>>,
     /// Role id → the role (realm roles, then client roles).
@@ -98,6 +100,9 @@ impl RealmIndex {
                 .collect();
             list.sort_unstable_by_key(|(pos, _)| *pos);
             ix.org_members.insert(org.to_string(), list);
+        }
+        for (u, r) in &realm.user_role_mappings {
+            ix.user_roles.entry(u.clone()).or_default().push(r.clone());
         }
         for (g, r) in &realm.group_role_mappings {
             ix.group_roles.entry(g.clone()).or_default().push(r.clone());

@@ -43,6 +43,8 @@ enum Route<'a> {
     Children(&'a str),
     Members(&'a str),
     GroupRoleMappings(&'a str),
+    UserRoleMappings(&'a str),
+    ServiceAccountUser(&'a str),
     Roles,
     RoleUsers(&'a str),
     RoleComposites(&'a str),
@@ -83,6 +85,8 @@ fn parse_route<'a>(segs: &[&'a str], organizations_api: bool) -> Option<Route<'a
         ["groups", id, "children"] => Route::Children(id),
         ["groups", id, "members"] => Route::Members(id),
         ["groups", id, "role-mappings"] => Route::GroupRoleMappings(id),
+        ["users", id, "role-mappings"] => Route::UserRoleMappings(id),
+        ["clients", id, "service-account-user"] => Route::ServiceAccountUser(id),
         ["roles"] => Route::Roles,
         ["roles", name, "users"] => Route::RoleUsers(name),
         ["roles-by-id", id, "composites"] => Route::RoleComposites(id),
@@ -134,7 +138,9 @@ fn required_roles(route: &Route) -> Need {
         | Route::Group(_)
         | Route::Children(_)
         | Route::Members(_)
-        | Route::GroupRoleMappings(_) => Need::Any(&[VIEW_USERS]),
+        | Route::GroupRoleMappings(_)
+        | Route::UserRoleMappings(_) => Need::Any(&[VIEW_USERS]),
+        Route::ServiceAccountUser(_) => Need::Any(&[VIEW_CLIENTS]),
         // Observed on Keycloak 26.7.3: sessions need view-clients, identity providers
         // view-identity-providers, organizations view-organizations (members also
         // view-users).
@@ -219,6 +225,8 @@ fn serve(ctx: &Ctx, realm: &RealmData, route: Route) -> Result<Response, Respons
         Route::Children(id) => groups::children(ctx, realm, id),
         Route::Members(id) => groups::members(ctx, realm, id),
         Route::GroupRoleMappings(id) => roles::group_role_mappings(ctx, realm, id),
+        Route::UserRoleMappings(id) => roles::user_role_mappings(ctx, realm, id),
+        Route::ServiceAccountUser(id) => roles::service_account_user(realm, id),
         Route::Roles => roles::realm_roles(ctx, realm),
         Route::RoleUsers(name) => roles::realm_role_users(ctx, realm, name),
         Route::RoleComposites(id) => roles::composites(ctx, realm, id),

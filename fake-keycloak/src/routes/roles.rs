@@ -1,9 +1,11 @@
 //! Role endpoints: realm roles, client roles, the direct children of composite roles
 //! (`/roles-by-id/{id}/composites`), users with a direct mapping of a realm or client
-//! role, and a group's role mappings.
+//! role, a group's and a user's role mappings, and a client's service-account user.
 
 use super::context::Ctx;
 use super::params;
+use crate::model::ids::uuid;
+use crate::model::index::RealmIndex;
 use crate::model::json::str_of;
 use crate::model::realm::RealmData;
 use crate::wire::http::Response;
@@ -139,15 +141,68 @@ pub(crate) fn group_role_mappings(
     if !index.group_pos.contains_key(id) {
         return Err(Response::error(404, "Could not find group by id"));
     }
+    let mapped = index.group_roles.get(id).map_or(&[][..], Vec::as_slice);
+    Ok(mappings(realm, &index, mapped))
+}
+
+/// `GET /users/{id}/role-mappings`: a user's direct mappings, the shape of a group's.
+/// A client's service-account user (`service_account_user`) holds none here.
+pub(crate) fn user_role_mappings(
+    ctx: &Ctx,
+    realm: &RealmData,
+    id: &str,
+) -> Result<Response, Response> {
+    let index = ctx.world.index(realm);
+    if !index.user_pos.contains_key(id) {
+        if service_accounts(realm).any(|(_, user)| user == id) {
+            return Ok(Response::json(200, &json!({})));
+        }
+        return Err(Response::error(404, "User not found"));
+    }
+    let mapped = index.user_roles.get(id).map_or(&[][..], Vec::as_slice);
+    Ok(mappings(realm, &index, mapped))
+}
+
+/// `GET /clients/{id}/service-account-user`: Keycloak answers 400 for a client without
+/// service accounts.
+pub(crate) fn service_account_user(realm: &RealmData, id: &str) -> Result<Response, Response> {
+    let client = find_client(realm, id)?;
+    let Some((_, user)) = service_accounts(realm).find(|(c, _)| str_of(c, "id") == id) else {
+        return Err(Response::error(
+            400,
+            "Service account not enabled for the client",
+        ));
+    };
+    let username = format!(
+        "service-account-{}",
+        str_of(client, "clientId").to_lowercase()
+    );
+    Ok(Response::json(
+        200,
+        &json!({"id": user, "username": username, "enabled": true, "emailVerified": false,
+                "serviceAccountClientId": id, "attributes": {}}),
+    ))
+}
+
+/// Every client with service accounts on, with its service-account user's id.
+fn service_accounts(realm: &RealmData) -> impl Iterator<Item = (&Value, String)> {
+    realm
+        .clients
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c["serviceAccountsEnabled"] == true)
+        .map(|(i, c)| (c, uuid(&realm.name, "service-account-user", i as u64)))
+}
+
+/// A `role-mappings` answer for the roles `mapped`: realm roles under `realmMappings`,
+/// client roles under `clientMappings` by clientId, each omitted when empty.
+fn mappings(realm: &RealmData, index: &RealmIndex, mapped: &[String]) -> Response {
     let mut realm_mappings = Vec::new();
     let mut client_mappings: Map<String, Value> = Map::new();
-    let mapped = index
-        .group_roles
-        .get(id)
-        .map_or(&[][..], Vec::as_slice)
+    for role in mapped
         .iter()
-        .filter_map(|role_id| index.role(realm, role_id));
-    for role in mapped {
+        .filter_map(|role_id| index.role(realm, role_id))
+    {
         if role["clientRole"] != true {
             realm_mappings.push(role_rep(role, true));
             continue;
@@ -171,5 +226,5 @@ pub(crate) fn group_role_mappings(
     if !client_mappings.is_empty() {
         body.insert("clientMappings".into(), Value::Object(client_mappings));
     }
-    Ok(Response::json(200, &Value::Object(body)))
+    Response::json(200, &Value::Object(body))
 }
