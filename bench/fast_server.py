@@ -16,6 +16,9 @@ import socket
 import subprocess
 import time
 
+# Error answers served again as the fake gave them (nginx's `return` needs a literal code).
+ERROR_STATUSES = ("400", "403", "404")
+
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK)
                                   else None)
 
@@ -65,6 +68,7 @@ class FastServer:
         self.pages = os.path.join(self.dir, "pages")
         os.makedirs(self.pages)
         self.map = {}
+        self.errors = {}
         self.proc = None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -85,7 +89,20 @@ class FastServer:
                 name = f"/{len(self.map)}.json"
                 self.map[page_key(uri)] = name
                 f.write(f'url = "{origin}{uri}"\noutput = "{self.pages}{name}"\n')
-        subprocess.run(["curl", "-sf", "-K", cfg], check=True)
+        # One status per URL, in order: an answer the fake gave as an error (a 404 probe of a
+        # feature the realm has off) is served again with its status and body.
+        out = subprocess.run(["curl", "-s", "-K", cfg, "-w", "%{http_code}\n"],
+                             check=True, capture_output=True, text=True).stdout.split()
+        for uri, code in zip(todo, out, strict=True):
+            if code == "200":
+                continue
+            if code not in ERROR_STATUSES:
+                raise SystemExit(f"the fake answered {code} for {uri}: not a page to serve")
+            with open(self.pages + self.map[page_key(uri)]) as f:
+                body = f.read()
+            if "$" in body:  # nginx would read it as a variable in the map's value
+                raise SystemExit(f"the fake's {code} answer for {uri} holds a '$'")
+            self.errors[page_key(uri)] = (code, body)
 
     def render_log(self, requests):
         self.render(request_uri(r["path"], r["query"]) for r in requests)
@@ -98,7 +115,18 @@ class FastServer:
         mapfile = os.path.join(self.dir, "pages.map")
         with open(mapfile, "w") as f:
             for uri, name in self.map.items():
-                f.write(f'"{uri}" {name};\n')
+                if uri not in self.errors:
+                    f.write(f'"{uri}" {name};\n')
+        error_maps, error_returns = "", ""
+        for code in ERROR_STATUSES:
+            path = os.path.join(self.dir, f"errors{code}.map")
+            with open(path, "w") as f:
+                for uri, (status, body) in self.errors.items():
+                    if status == code:
+                        quoted = body.replace("\\", "\\\\").replace("'", "\\'")
+                        f.write(f'"{uri}" \'{quoted}\';\n')
+            error_maps += f"    map $page_key $error{code} {{ default \"\"; include {path}; }}\n"
+            error_returns += (f"            if ($error{code} != \"\") {{ return {code} $error{code}; }}\n")
         token = self.token_body.replace("\\", "\\\\").replace("'", "\\'")
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
@@ -132,14 +160,14 @@ http {{
         default "";
         include {mapfile};
     }}
-    server {{
+{error_maps}    server {{
         listen 127.0.0.1:{self.port};
         root {self.pages};
         location ~ /protocol/openid-connect/token$ {{
             return 200 '{token}';
         }}
         location / {{
-            if ($page = "") {{
+{error_returns}            if ($page = "") {{
                 return 404 '{{"error":"no pre-rendered page for this request"}}';
             }}
             rewrite ^ $page break;

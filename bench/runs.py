@@ -158,7 +158,8 @@ def replay_http(config_path, requests, workdir):
     path = os.path.join(workdir, "requests.jsonl")
     with open(path, "w") as f:
         for r in gets:
-            f.write(json.dumps({"path": r["path"], "query": r["query"]}) + "\n")
+            f.write(json.dumps({"path": r["path"], "query": r["query"],
+                                "status": r.get("status", 200)}) + "\n")
     start = time.monotonic()
     subprocess.run([HTTP_REPLAY, config_path, path], check=True, stderr=subprocess.DEVNULL)
     return time.monotonic() - start
