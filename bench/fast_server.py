@@ -54,6 +54,15 @@ def page_key(uri):
     return DATE_TO.sub(r"\1", uri)
 
 
+def nginx_string(text, what):
+    """`text` as a single-quoted nginx string (for `return CODE '...'` and map values).
+    nginx expands `$name` inside such strings and has no escape for it, so a text holding
+    `$` is refused rather than served changed."""
+    if "$" in text:
+        raise SystemExit(f"{what} holds a '$', which nginx would read as a variable")
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,7 +77,7 @@ class FastServer:
         self.pages = os.path.join(self.dir, "pages")
         os.makedirs(self.pages)
         self.map = {}
-        self.errors = {}
+        self.errors = {}  # page key -> (status, body as an nginx string)
         self.proc = None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -99,9 +108,7 @@ class FastServer:
             if code not in ERROR_STATUSES:
                 raise SystemExit(f"the fake answered {code} for {uri}: not a page to serve")
             with open(self.pages + self.map[page_key(uri)]) as f:
-                body = f.read()
-            if "$" in body:  # nginx would read it as a variable in the map's value
-                raise SystemExit(f"the fake's {code} answer for {uri} holds a '$'")
+                body = nginx_string(f.read(), f"the fake's {code} answer for {uri}")
             self.errors[page_key(uri)] = (code, body)
 
     def render_log(self, requests):
@@ -123,11 +130,10 @@ class FastServer:
             with open(path, "w") as f:
                 for uri, (status, body) in self.errors.items():
                     if status == code:
-                        quoted = body.replace("\\", "\\\\").replace("'", "\\'")
-                        f.write(f'"{uri}" \'{quoted}\';\n')
+                        f.write(f'"{uri}" {body};\n')
             error_maps += f"    map $page_key $error{code} {{ default \"\"; include {path}; }}\n"
             error_returns += (f"            if ($error{code} != \"\") {{ return {code} $error{code}; }}\n")
-        token = self.token_body.replace("\\", "\\\\").replace("'", "\\'")
+        token = nginx_string(self.token_body, "the fake's token answer")
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(f"""
@@ -164,7 +170,7 @@ http {{
         listen 127.0.0.1:{self.port};
         root {self.pages};
         location ~ /protocol/openid-connect/token$ {{
-            return 200 '{token}';
+            return 200 {token};
         }}
         location / {{
 {error_returns}            if ($page = "") {{
